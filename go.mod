@@ -1,0 +1,3 @@
+module github.com/paxossim/paxossim
+
+go 1.26

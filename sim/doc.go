@@ -1,0 +1,2 @@
+// Package sim is the deterministic simulation kernel.
+package sim
