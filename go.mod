@@ -1,3 +1,10 @@
 module github.com/paxossim/paxossim
 
 go 1.26
+
+require (
+	github.com/anishathalye/porcupine v1.3.1 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	golang.org/x/tools v0.39.0 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
+)

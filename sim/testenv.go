@@ -10,14 +10,14 @@ import (
 // message or timer and assert the exact sends, timers and disk writes.
 // It is not used by the kernel.
 type TestEnv struct {
-	Id      NodeID
-	Inc     uint32
-	Clock   Time              // what Now returns; tests advance it by hand
-	Sent    []Envelope        // sends, in order, since the last Reset
-	Timers  map[TimerTag]Time // armed timers: tag -> local deadline
-	Logs    []string          // formatted log lines since the last Reset
-	D       *Disk
-	R       *rand.Rand
+	Id     NodeID
+	Inc    uint32
+	Clock  Time              // what Now returns; tests advance it by hand
+	Sent   []Envelope        // sends, in order, since the last Reset
+	Timers map[TimerTag]Time // armed timers: tag -> local deadline
+	Logs   []string          // formatted log lines since the last Reset
+	D      *Disk
+	R      *rand.Rand
 	// SyncedAtSend records, per send, how many disk writes were unsynced
 	// when it was sent; a handler that replies before it syncs shows a
 	// non-zero count here.
