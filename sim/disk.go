@@ -112,9 +112,11 @@ func (d *Disk) Scan(prefix string) []string {
 			keys = append(keys, k)
 		}
 	}
+	//detlint:ordered Scan sorts the keys it collects before returning them
 	for k := range d.synced {
 		add(k)
 	}
+	//detlint:ordered Scan sorts the keys it collects before returning them
 	for k := range d.torn {
 		add(k)
 	}

@@ -1,0 +1,7 @@
+package timeuse
+
+import . "time"
+
+func Dot() Time {
+	return Now().Add(Second)
+}
