@@ -219,12 +219,15 @@ func TestDurationFormatAndParse(t *testing.T) {
 	assert.Equal(t, "12.345ms", (12*sim.Millisecond + 345*sim.Microsecond).String())
 	assert.Equal(t, "0.007ms", (7 * sim.Microsecond).String())
 	assert.Equal(t, "-1.500ms", (-1500 * sim.Microsecond).String())
-	for in, want := range map[string]sim.Duration{"250ms": 250 * sim.Millisecond, "1.5s": 1500 * sim.Millisecond, "10us": 10 * sim.Microsecond, "3ns": 3} {
+	for in, want := range map[string]sim.Duration{
+		"250ms": 250 * sim.Millisecond, "1.5s": 1500 * sim.Millisecond, "10us": 10 * sim.Microsecond, "3ns": 3,
+		"-2.5ms": -2500 * sim.Microsecond, "9007199254740993ns": 9007199254740993, ".5s": 500 * sim.Millisecond, "0.000000001s": 1,
+	} {
 		d, err := sim.ParseDuration(in)
 		require.NoError(t, err)
 		assert.Equal(t, want, d, in)
 	}
-	for _, bad := range []string{"", "5", "ms", "1.2.3s", "5m"} {
+	for _, bad := range []string{"", "5", "ms", "1.2.3s", "5m", "0.5ns", "1.0001us", "+-3ms", "99999999999s", "--1s", "1e3ms"} {
 		_, err := sim.ParseDuration(bad)
 		assert.Error(t, err, bad)
 	}

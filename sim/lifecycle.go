@@ -15,7 +15,20 @@ const (
 	DiskTear                         // a random prefix survives and the next write is torn
 )
 
-var fateNames = [...]string{"lose-unsynced", "keep-some", "tear"}
+// NumDiskFates is the number of defined fates, for validation and tables.
+const NumDiskFates = 3
+
+var fateNames = [NumDiskFates]string{"lose-unsynced", "keep-some", "tear"}
+
+// ParseDiskFate parses a fate's name as String prints it.
+func ParseDiskFate(s string) (DiskFate, error) {
+	for i, n := range fateNames {
+		if n == s {
+			return DiskFate(i), nil
+		}
+	}
+	return 0, fmt.Errorf("sim: unknown disk fate %q (want lose-unsynced, keep-some or tear)", s)
+}
 
 func (f DiskFate) String() string {
 	if int(f) < len(fateNames) {
@@ -74,6 +87,9 @@ func (s *Sim) slot(id NodeID) *slot {
 
 // Up reports whether the node is running (started and not crashed).
 func (s *Sim) Up(id NodeID) bool { return s.slot(id).up }
+
+// Started reports whether the node was ever started (it may be down now).
+func (s *Sim) Started(id NodeID) bool { return s.slot(id).started }
 
 // Paused reports whether the node is stalled.
 func (s *Sim) Paused(id NodeID) bool { return s.slot(id).paused }

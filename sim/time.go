@@ -2,7 +2,9 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // Time is a point in simulated time, in nanoseconds since the start of the run.
@@ -55,23 +57,43 @@ func (d Duration) appendMillis(b []byte) []byte {
 	return strconv.AppendInt(b, frac, 10)
 }
 
-// ParseDuration parses a duration written as a number with one of the units
-// ns, us, ms, s (for example "250ms" or "1.5s"). It exists so that scenario
-// files and flags never go through time.Duration.
+// ParseDuration parses a duration written as a decimal number with one of
+// the units ns, us (or µs), ms, s: "250ms", "1.5s", "-3us". It is exact (no
+// floating point) and rejects a fraction finer than a nanosecond or a value
+// that overflows. It exists so that scenario files and flags never go
+// through time.Duration.
 func ParseDuration(s string) (Duration, error) {
 	units := []struct {
 		suffix string
-		scale  Duration
-	}{{"ns", Nanosecond}, {"us", Microsecond}, {"µs", Microsecond}, {"ms", Millisecond}, {"s", Second}}
+		scale  int64
+	}{{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}}
 	for _, u := range units {
-		if len(s) > len(u.suffix) && s[len(s)-len(u.suffix):] == u.suffix {
-			num := s[:len(s)-len(u.suffix)]
-			f, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return 0, fmt.Errorf("sim: bad duration %q: %v", s, err)
-			}
-			return Duration(f * float64(u.scale)), nil
+		if !strings.HasSuffix(s, u.suffix) {
+			continue
 		}
+		num := strings.TrimSuffix(s, u.suffix)
+		neg := strings.HasPrefix(num, "-")
+		num = strings.TrimPrefix(num, "-")
+		whole, frac, _ := strings.Cut(num, ".")
+		if whole == "" && frac == "" {
+			break
+		}
+		digits := whole + frac
+		scale := u.scale
+		for range frac {
+			if scale%10 != 0 {
+				return 0, fmt.Errorf("sim: bad duration %q: finer than a nanosecond", s)
+			}
+			scale /= 10
+		}
+		v, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil || strings.ContainsAny(digits, "+-") || v > math.MaxInt64/scale {
+			return 0, fmt.Errorf("sim: bad duration %q: want a decimal number and a unit (ns, us, ms, s) within ±292 years", s)
+		}
+		if neg {
+			v = -v
+		}
+		return Duration(v * scale), nil
 	}
 	return 0, fmt.Errorf("sim: bad duration %q: want a number followed by ns, us, ms or s", s)
 }
@@ -105,12 +127,4 @@ func (c *clock) trueAfter(now Time, d Duration) Time {
 		t = 1
 	}
 	return now + Time(t)
-}
-
-// rebase changes offset and drift at true time now. offset is added to the
-// current reading (it may be negative: a clock stepped backwards).
-func (c *clock) rebase(now Time, offset Duration, driftPPM int64) {
-	c.baseLocal = c.local(now) + Time(offset)
-	c.baseTrue = now
-	c.driftPPM = driftPPM
 }
