@@ -1,0 +1,139 @@
+// Package multipaxos is the reference system under test: a practical,
+// SMR-style MultiPaxos key-value store (Get, Put, Append), written as a pure
+// event handler on sim.Node, with its client library, an inspection API for
+// invariant checkers, and a catalogue of known-wrong mutants.
+//
+// # The protocol
+//
+// N replicas agree on a log of commands, one per slot, and every replica
+// executes the log in slot order into the same key-value state. Agreement on
+// each slot is single-decree Paxos; MultiPaxos runs Phase 1 once for all
+// open slots and then one Phase 2 round trip per command.
+//
+// Ballots. A ballot is (round, replica id), ordered by round, then id, so no
+// two replicas ever share one. Each replica durably promises ballots; a
+// promise of b means it will never vote in a lower ballot.
+//
+// Election. The leader sends heartbeats every HeartbeatInterval. A follower
+// that hears from no leader (or candidate) for a randomized election timeout
+// drawn from its own random stream becomes a candidate with a ballot above
+// every one it has seen. A candidate that does not win within another
+// randomized timeout retries with a higher ballot; the randomness is the
+// backoff that ends duels.
+//
+// Phase 1 (Prepare/Promise). The candidate promises its own ballot and sends
+// one Prepare{b, from} covering every slot from its first uncommitted slot
+// onwards. An acceptor that has promised nothing higher promises b and
+// replies with every vote (slot, ballot, command) it holds at or above from,
+// every command it knows was decided there, and its commit point. With
+// promises from a majority (its own included), the candidate is leader. For
+// each slot from its commit point up to the highest slot reported, it
+// adopts a reported decision if there is one; otherwise it re-proposes the
+// command of the highest-ballot vote (that command may already be chosen, so
+// nothing else is safe); otherwise it proposes a no-op to fill the hole, so
+// that later slots can execute (seed 001).
+//
+// Phase 2 (Accept/AcceptReply). The leader appends each client command to
+// its log and sends Accept{b, slot, cmd, commit} to every peer, keeping at
+// most Window slots in flight beyond its commit point. An acceptor that has
+// promised nothing higher than b votes: it writes the vote to disk, syncs,
+// and only then replies AcceptReply. The leader votes for its own proposals
+// the same way and counts its vote only once synced. A slot whose proposal
+// has votes from a majority at b is committed; the leader tells followers
+// its commit point on every Accept and heartbeat. A follower commits a slot
+// below that point only if it voted there at the leader's own ballot (the
+// leader proposes one command per slot per ballot); otherwise it asks.
+//
+// Execution and clients. Every replica executes committed slots strictly in
+// slot order. The leader replies to a client after its own execution of the
+// slot. Reads are commands in the log too, hence linearizable without leases.
+// Each client command carries (client id, sequence number); the state
+// machine keeps, per client, the last sequence number executed and its
+// result (the dedup table), so a retried command takes effect once, however
+// many times it is delivered, proposed or re-proposed by later leaders. The
+// table is part of the replicated state and is rebuilt by re-execution.
+//
+// Step-down. A candidate or leader that sees a higher ballot (a Prepare,
+// Accept, heartbeat, or a Nack naming the acceptor's promise) stops. Clients
+// waiting on a deposed leader get a Redirect with a leader hint; their
+// commands may still be executed later, so a leader never replies with a
+// failure.
+//
+// Retransmission and catch-up. Messages get lost. A candidate resends its
+// Prepare, and a leader its Accepts, to the peers that have not answered
+// after a whole RetryInterval, so progress resumes when faults heal without
+// any client's help. A replica that learns from a commit notice that it is
+// behind but cannot commit the slots itself sends LearnRequest{from} and
+// gets the decided commands in batches of LearnBatch (Learn), one request
+// outstanding at a time.
+//
+// Durability and restart. The disk holds exactly the acceptor's state: the
+// promised ballot and the latest vote per slot, in checksummed records. Each
+// handler writes what it changed and syncs once, at its end, before the
+// Promises and AcceptReplies (and Prepares, and the leader's self-votes)
+// that depend on those writes are released (Replica.endEvent). A restarted
+// replica rebuilds from its disk alone; a torn or corrupt record is counted
+// and treated as absent, which is safe because no reply depended on an
+// unsynced write. The commit point, the decided log and the state machine
+// are volatile and are learned again from the leader, or recovered by Phase 1
+// when every replica restarted.
+//
+// # Bad input
+//
+// A message of an unknown type, a protocol message from a non-replica, a
+// ballot of round 0 or above MaxRound or not owned by a replica (or not by
+// the sender where it must be), a slot MaxSlotsAhead or more past the
+// receiver's commit point, and a malformed command or field are counted
+// (Replica.Rejects), traced with env.Logf and ignored, never a panic.
+// Panics are reserved for states the protocol makes impossible (for example
+// an AcceptReply at our ballot for a slot we never proposed, or two
+// different decisions for one slot); the kernel reports them as the run's
+// failure.
+//
+// # Using it
+//
+//	f, err := multipaxos.New(multipaxos.Config{N: 3})
+//	for i := 0; i < 3; i++ { s.AddNode(f) }          // replicas get ids 0..2
+//	cf, err := multipaxos.NewClient(multipaxos.ClientConfig{N: 3, Workload: w, Recorder: rec})
+//	s.AddNode(cf)                                     // one factory per client
+//
+// Checkers read a replica through s.Node(id).(*multipaxos.Replica): see
+// inspect.go. Mutants are selected by Config.Mutant: see Mutants.
+//
+// # Implementation notes
+//
+// Deviations from seed 000 (the TLA+ spec of practical SMR-style MultiPaxos
+// and its Rust implementation in Summerset) and seed 001:
+//
+//   - Unbounded log and ballots, crash-recovery instead of crash-stop, and
+//     real clients with retries and deduplication; the spec has a fixed set
+//     of commands, at most MaxBallot ballots, one key, and no restarts.
+//   - Ballots are unique by construction, (round, id), as in Summerset's
+//     make_unique_ballot, instead of the spec's "no Prepare with this ballot
+//     yet" clause.
+//   - One command per slot; no request batching.
+//   - Replies to Prepare carry only slots at or above the candidate's commit
+//     point, as Summerset's trigger_slot does, in one message (Summerset
+//     sends one reply per slot and relies on TCP ordering).
+//   - Commits are not limited to the next slot in order (the spec's
+//     W.L.O.G. simplification): any slot with a majority commits, and
+//     execution waits for the prefix.
+//   - A commit notice is applied only to slots the follower voted for at
+//     the notice's ballot. The spec's CommitNotice carries no ballot and
+//     commits whatever the follower holds, which is safe there only because
+//     of its other simplifications.
+//   - Catch-up exists (LearnRequest/Learn); Summerset's MultiPaxos has no
+//     fetch path for a follower that missed a committed Accept.
+//   - Reads go through the log; there are no leader leases or quorum reads.
+//   - Followers do not re-arm the election timer on every message; they note
+//     that they heard a leader and the timer checks the note, so silence is
+//     detected after one to two timeouts (one queued event per timeout
+//     instead of one per message).
+//   - A deposed leader's Redirect names the owner of the higher ballot it
+//     saw, which may be a candidate that has not won yet; clients follow
+//     hints but back off once hints go in circles.
+//   - No snapshots or log compaction: the log stays in memory and a
+//     restarted replica re-learns and re-executes it from slot 0.
+//   - The commit point and executed state are volatile, as the brief allows;
+//     after every replica restarts, Phase 1 re-proposes every voted slot.
+package multipaxos

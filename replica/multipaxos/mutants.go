@@ -1,0 +1,60 @@
+package multipaxos
+
+// Mutant describes one known-wrong deviation from the protocol. Each exists
+// to prove that the harness finds the bug it models; each is a one-line
+// change at the spot named in its description.
+type Mutant struct {
+	Name        string
+	Description string
+}
+
+type mutant uint8
+
+const (
+	mutantNone mutant = iota
+	mutantQuorumMinusOne
+	mutantNoAcceptReply
+	mutantReplyBeforeSync
+	mutantAcceptLowerBallot
+	mutantIgnoreAcceptedValues
+	mutantExecuteBeforeCommit
+)
+
+var mutants = [...]Mutant{
+	mutantQuorumMinusOne: {"quorum-minus-one",
+		"the leader commits a slot on majority-1 AcceptReplies (itself included), so two " +
+			"disjoint minorities can decide different commands (seed 000's README mutant; tryCommit)"},
+	mutantNoAcceptReply: {"no-accept-reply",
+		"acceptors never send AcceptReply, so nothing commits with more than one replica: a " +
+			"liveness bug (seed 000's deadlock mutant; onAccept)"},
+	mutantReplyBeforeSync: {"reply-before-sync",
+		"Promise and AcceptReply (and the leader's own vote) are sent before the disk sync, which is " +
+			"deferred to a flush timer; a crash in between loses a vote that was already counted (endEvent)"},
+	mutantAcceptLowerBallot: {"accept-lower-ballot",
+		"an acceptor votes for an Accept below its promised ballot, breaking the promise a new " +
+			"leader's Phase 1 relied on (onAccept)"},
+	mutantIgnoreAcceptedValues: {"ignore-accepted-values",
+		"a new leader fills every slot Phase 1 reported with a no-op instead of re-proposing the " +
+			"highest-ballot accepted command, overwriting values that may be chosen (adoptPicks)"},
+	mutantExecuteBeforeCommit: {"execute-before-commit",
+		"the leader executes and replies as soon as its own vote is durable, before a majority " +
+			"accepted, so a client can see a write that a later leader discards (execLimit)"},
+}
+
+// Mutants lists the known mutants, in a fixed order.
+func Mutants() []Mutant {
+	out := make([]Mutant, 0, len(mutants)-1)
+	for _, m := range mutants[1:] {
+		out = append(out, m)
+	}
+	return out
+}
+
+func mutantByName(name string) mutant {
+	for i := 1; i < len(mutants); i++ {
+		if mutants[i].Name == name {
+			return mutant(i)
+		}
+	}
+	return mutantNone
+}
