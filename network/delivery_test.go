@@ -208,3 +208,15 @@ func TestCapacityOverflowIsCounted(t *testing.T) {
 	assert.Equal(t, []int{0, 1, 2, 3, 4, 20, 21, 22, 23, 24}, seqs, "the first messages of each burst fit")
 	requireBalanced(t, w)
 }
+
+func TestSetRatesChangesLossFromNowOn(t *testing.T) {
+	w := newWorld(t, 3, network.Lossy(1), burst(2, 100))
+	w.run()
+	require.Equal(t, int64(100), w.net.Stats().Link(0, 1).Dropped[sim.CauseLoss])
+	require.NoError(t, w.net.SetRates(0, 0))
+	assert.Equal(t, 0.0, w.net.Config().LossProb)
+	err := w.net.SetRates(1.5, 0)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "LossProb = 1.5")
+	assert.Equal(t, 0.0, w.net.Config().LossProb, "a rejected change changes nothing")
+}

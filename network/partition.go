@@ -234,3 +234,18 @@ func formatGroup(g []sim.NodeID) string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// SetRates changes the loss and duplication probabilities from now on. The
+// harness calls it at the heal phase: progress under permanent heavy loss
+// is a performance question, and the liveness check asks only whether the
+// cluster recovers once faults, loss among them, are gone.
+func (n *Network) SetRates(loss, dup float64) error {
+	c := n.cfg
+	c.LossProb, c.DupProb = loss, dup
+	if err := c.Validate(n.n); err != nil {
+		return err
+	}
+	n.cfg = c
+	n.s.Note(-1, fmt.Sprintf("net rates loss=%v dup=%v", loss, dup))
+	return nil
+}

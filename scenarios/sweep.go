@@ -1,0 +1,237 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paxossim/paxossim/sim"
+)
+
+// Sweep runs many seeds of a scenario in parallel: one simulation per
+// goroutine, never parallelism inside one, so every run is exactly the run
+// its seed describes. The go test entry points and the command line both
+// use it.
+type Sweep struct {
+	Scenario *Scenario
+	Mutant   string
+	// Seeds run are Start, Start+1, ..., Start+Count-1, of which this
+	// process takes those whose index i (0-based) has i % ShardCount ==
+	// ShardIndex (ShardCount 0 or 1: all of them).
+	Start      uint64
+	Count      int
+	ShardIndex int
+	ShardCount int
+	// Parallel is the number of seeds run at once; 0 means GOMAXPROCS.
+	Parallel int
+	// DeterminismEvery re-runs every k-th seed (by index) and fails it if
+	// the trace hash differs; 0 means never.
+	DeterminismEvery int
+	// StopAfter stops starting new seeds after this many failures; 0 means
+	// never stop early.
+	StopAfter int
+	// OnResult, if set, sees every result, one at a time, in completion
+	// order.
+	OnResult func(*Result)
+}
+
+// Summary adds up a sweep.
+type Summary struct {
+	Scenario string
+	Mutant   string
+	Runs     int
+	Failures int
+	ByCheck  map[Check]int
+	Coverage Coverage
+	Events   uint64
+	Steps    int64
+	SimTime  sim.Duration
+	// SimWall and CheckWall add up the per-run wall times of the
+	// simulations and of the linearizability checks; Wall is the sweep's
+	// elapsed time.
+	SimWall, CheckWall, Wall time.Duration
+	// Failed holds the failed runs, by seed.
+	Failed []Result
+	// Missing lists the scenario's expected paths that no run reached.
+	Missing []Path
+}
+
+// Validate reports a sweep that cannot run.
+func (sw *Sweep) Validate() error {
+	switch {
+	case sw.Scenario == nil:
+		return fmt.Errorf("sweep: no scenario")
+	case sw.Count < 0:
+		return fmt.Errorf("sweep: Count = %d: must be >= 0", sw.Count)
+	case sw.Parallel < 0:
+		return fmt.Errorf("sweep: Parallel = %d: must be >= 1 (or 0 for every core)", sw.Parallel)
+	case sw.ShardCount < 0 || sw.ShardIndex < 0 || (sw.ShardCount > 0 && sw.ShardIndex >= sw.ShardCount):
+		return fmt.Errorf("sweep: shard %d/%d: need 0 <= index < count", sw.ShardIndex, sw.ShardCount)
+	case sw.DeterminismEvery < 0 || sw.StopAfter < 0:
+		return fmt.Errorf("sweep: DeterminismEvery and StopAfter must be >= 0")
+	}
+	return sw.Scenario.Validate()
+}
+
+// Run executes the sweep and returns its summary.
+func (sw *Sweep) Run() (Summary, error) {
+	if err := sw.Validate(); err != nil {
+		return Summary{}, err
+	}
+	par := sw.Parallel
+	if par == 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		index int
+		seed  uint64
+	}
+	jobs := make(chan job)
+	results := make(chan Result)
+	var wg sync.WaitGroup
+	for w := 0; w < par; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- sw.one(j.index, j.seed)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	go func() {
+		defer close(jobs)
+		for i := 0; i < sw.Count; i++ {
+			if sw.ShardCount > 1 && i%sw.ShardCount != sw.ShardIndex {
+				continue
+			}
+			select {
+			case jobs <- job{i, sw.Start + uint64(i)}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	start := time.Now()
+	sum := Summary{Scenario: sw.Scenario.Name, Mutant: sw.Mutant, ByCheck: map[Check]int{}}
+	stopped := false
+	for res := range results {
+		sum.add(&res)
+		if sw.OnResult != nil {
+			sw.OnResult(&res)
+		}
+		if !stopped && sw.StopAfter > 0 && sum.Failures >= sw.StopAfter {
+			close(stop)
+			stopped = true
+		}
+	}
+	sum.Wall = time.Since(start)
+	sort.Slice(sum.Failed, func(i, j int) bool { return sum.Failed[i].Params.Seed < sum.Failed[j].Params.Seed })
+	if sw.Mutant == "" && !stopped {
+		sum.Missing = sum.Coverage.Missing(sw.Scenario.Expect, sum.Runs)
+	}
+	return sum, nil
+}
+
+// one runs a seed; a panic in the harness itself (not in a node, which the
+// kernel catches) becomes that seed's failure, so the sweep goes on.
+func (sw *Sweep) one(index int, seed uint64) (res Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, _ := sw.Scenario.Params(seed, sw.Mutant)
+			res = Result{Params: p, Failure: &Failure{Check: CheckPanic, Fact: fmt.Sprintf("harness panic: %v", v)}, PanicStack: string(debug.Stack())}
+		}
+	}()
+	res = Run(sw.Scenario, seed, sw.Mutant, RunOptions{})
+	if res.Failure == nil && sw.DeterminismEvery > 0 && index%sw.DeterminismEvery == 0 {
+		if f := VerifyDeterminism(&res); f != nil {
+			res.Failure = f
+		}
+	}
+	return res
+}
+
+func (sum *Summary) add(res *Result) {
+	sum.Runs++
+	sum.Coverage.Add(res.Coverage)
+	sum.Events += res.Events
+	sum.Steps += res.Steps
+	sum.SimTime += sim.Duration(res.SimTime)
+	sum.SimWall += res.SimWall
+	sum.CheckWall += res.CheckWall
+	if res.Failure != nil {
+		sum.Failures++
+		sum.ByCheck[res.Failure.Check]++
+		sum.Failed = append(sum.Failed, *res)
+	}
+}
+
+// PorcupineShare is the share of run time spent in the linearizability
+// check.
+func (sum *Summary) PorcupineShare() float64 {
+	total := sum.SimWall + sum.CheckWall
+	if total == 0 {
+		return 0
+	}
+	return float64(sum.CheckWall) / float64(total)
+}
+
+// String prints the summary as a small table.
+func (sum *Summary) String() string {
+	var b strings.Builder
+	secs := sum.Wall.Seconds()
+	fmt.Fprintf(&b, "scenario=%s mutant=%s seeds=%d failures=%d wall=%.2fs\n", sum.Scenario, orNone(sum.Mutant), sum.Runs, sum.Failures, secs)
+	if secs > 0 {
+		fmt.Fprintf(&b, "seeds/s=%.1f events/s=%.0f sim-s/wall-s=%.0f porcupine-share=%.1f%%\n",
+			float64(sum.Runs)/secs, float64(sum.Events)/secs, float64(sum.SimTime)/float64(sim.Second)/secs, 100*sum.PorcupineShare())
+	}
+	if len(sum.ByCheck) > 0 {
+		checks := make([]string, 0, len(sum.ByCheck))
+		for c, n := range sum.ByCheck {
+			checks = append(checks, fmt.Sprintf("%s=%d", c, n))
+		}
+		sort.Strings(checks)
+		fmt.Fprintf(&b, "failures by check: %s\n", strings.Join(checks, " "))
+	}
+	fmt.Fprintf(&b, "coverage: %s\n", sum.Coverage)
+	if len(sum.Missing) > 0 {
+		fmt.Fprintf(&b, "never reached (this scenario exists to exercise them): %v\n", sum.Missing)
+	}
+	return b.String()
+}
+
+// VerifyDeterminism re-runs res's seed and returns a determinism failure if
+// the trace differs, naming the first divergent trace event.
+func VerifyDeterminism(res *Result) *Failure {
+	again := RunParams(res.Params, RunOptions{SkipLinearizability: true})
+	if again.Hash == res.Hash {
+		return nil
+	}
+	return &Failure{Check: CheckDeterminism, Fact: firstDivergence(res.Params, res.Hash, again.Hash)}
+}
+
+// firstDivergence re-runs the seed twice with full traces and names the
+// first line where they differ.
+func firstDivergence(p Params, h1, h2 uint64) string {
+	var a, b bytes.Buffer
+	RunParams(p, RunOptions{Trace: &a, SkipLinearizability: true})
+	RunParams(p, RunOptions{Trace: &b, SkipLinearizability: true})
+	la, lb := strings.Split(a.String(), "\n"), strings.Split(b.String(), "\n")
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; first divergent event (line %d):\n  run 1: %s\n  run 2: %s",
+				p.Seed, h1, h2, i+1, la[i], lb[i])
+		}
+	}
+	if len(la) != len(lb) {
+		return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; the traces share %d lines, then one ends", p.Seed, h1, h2, min(len(la), len(lb)))
+	}
+	return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; traced re-runs did not diverge (the nondeterminism is intermittent)", p.Seed, h1, h2)
+}
