@@ -143,7 +143,9 @@ const (
 // Validate reports a scenario that cannot run, naming the field and value.
 func (sc *Scenario) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("scenario %q: "+format, append([]any{sc.Name}, args...)...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("scenario %q: "+format, append([]any{sc.Name}, args...)...))
+	}
 	if sc.Name == "" {
 		errs = append(errs, errors.New("scenario: Name is empty"))
 	}
