@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,6 +98,25 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// LoadParams reads a run saved as JSON (an artifacts directory's
+// params.json, or a shrunk counterexample) and validates it.
+func LoadParams(path string) (Params, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Params{}, err
+	}
+	var p Params
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Params{}, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := p.Validate(); err != nil {
+		return Params{}, fmt.Errorf("%s: %v", path, err)
+	}
+	return p, nil
 }
 
 // Visualize writes porcupine's HTML visualization of the history, with each

@@ -23,6 +23,7 @@ var (
 	flagTrace       = flag.Bool("trace", false, "with -seed: print every trace event (env PAXOSSIM_TRACE=1)")
 	flagMutant      = flag.String("mutant", "", "run the protocol with this mutant (env PAXOSSIM_MUTANT)")
 	flagOut         = flag.String("out", "", "directory for failure artifacts (env PAXOSSIM_OUT; default: a temp directory)")
+	flagPlan        = flag.String("plan", "", "replay the run saved in this JSON file (a params.json or a shrunk counterexample) exactly (env PAXOSSIM_PLAN)")
 	flagRecheck     = flag.String("recheck", "", "re-check the history saved in this artifacts directory, without re-running (env PAXOSSIM_RECHECK)")
 	flagParallel    = flag.String("parallel-seeds", "", "seeds run at once (env PAXOSSIM_PARALLEL; default GOMAXPROCS)")
 	flagDeterminism = flag.String("determinism-every", "", "re-run every k-th seed and compare trace hashes; 0 disables (env PAXOSSIM_DETERMINISM_EVERY; default 10)")
@@ -40,6 +41,7 @@ type settings struct {
 	mutant           string
 	out              string
 	recheck          string
+	plan             string
 	parallel         int
 	determinismEvery int
 }
@@ -102,6 +104,7 @@ func parseSettings() (settings, error) {
 	}
 	s.out = value(flagOut, "out")
 	s.recheck = value(flagRecheck, "recheck")
+	s.plan = value(flagPlan, "plan")
 	if v := value(flagParallel, "parallel"); v != "" {
 		if s.parallel, err = strconv.Atoi(v); err != nil || s.parallel < 1 {
 			return s, fmt.Errorf("-parallel-seeds=%q: want a positive integer", v)

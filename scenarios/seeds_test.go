@@ -19,8 +19,21 @@ func TestSeeds(t *testing.T) {
 		recheck(t, st)
 		return
 	}
+	if st.plan != "" {
+		p, err := LoadParams(st.plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayParams(t, st, p)
+		return
+	}
 	if st.seedGiven {
-		replay(t, st)
+		sc, _ := Lookup(st.scenarios[0])
+		p, err := sc.Params(st.seed, st.mutant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayParams(t, st, p)
 		return
 	}
 	if st.mutant != "" {
@@ -65,14 +78,9 @@ func reportFailure(t *testing.T, st settings, res *Result) {
 	t.Error("\n" + Report(&ex, arts))
 }
 
-// replay runs exactly one seed, optionally printing every trace event, and
-// prints the trace hash last.
-func replay(t *testing.T, st settings) {
-	sc, _ := Lookup(st.scenarios[0])
-	p, err := sc.Params(st.seed, st.mutant)
-	if err != nil {
-		t.Fatal(err)
-	}
+// replayParams runs exactly one run, optionally printing every trace
+// event, and prints the trace hash last.
+func replayParams(t *testing.T, st settings, p Params) {
 	fmt.Print(p.Knobs().String())
 	opts := RunOptions{TraceTail: ReportTail}
 	if st.trace {

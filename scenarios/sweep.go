@@ -38,6 +38,9 @@ type Sweep struct {
 	// OnResult, if set, sees every result, one at a time, in completion
 	// order.
 	OnResult func(*Result)
+	// Done, if set, stops the sweep from starting new seeds once closed
+	// (a wall-time budget, an interrupt); runs under way finish.
+	Done <-chan struct{}
 }
 
 // Summary adds up a sweep.
@@ -59,6 +62,20 @@ type Summary struct {
 	Failed []Result
 	// Missing lists the scenario's expected paths that no run reached.
 	Missing []Path
+	// Stopped is set when the sweep stopped early (StopAfter or Done).
+	Stopped bool
+}
+
+func closed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // Validate reports a sweep that cannot run.
@@ -114,6 +131,8 @@ func (sw *Sweep) Run() (Summary, error) {
 			case jobs <- job{i, sw.Start + uint64(i)}:
 			case <-stop:
 				return
+			case <-sw.Done:
+				return
 			}
 		}
 	}()
@@ -133,8 +152,9 @@ func (sw *Sweep) Run() (Summary, error) {
 		}
 	}
 	sum.Wall = time.Since(start)
+	sum.Stopped = stopped || closed(sw.Done)
 	sort.Slice(sum.Failed, func(i, j int) bool { return sum.Failed[i].Params.Seed < sum.Failed[j].Params.Seed })
-	if sw.Mutant == "" && !stopped {
+	if sw.Mutant == "" && !sum.Stopped {
 		sum.Missing = sum.Coverage.Missing(sw.Scenario.Expect, sum.Runs)
 	}
 	return sum, nil
