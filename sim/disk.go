@@ -53,7 +53,8 @@ func NewDisk() *Disk {
 	return &Disk{synced: map[string][]byte{}, pending: map[string]int{}}
 }
 
-// Write stores a copy of value under key, unsynced.
+// Write stores a copy of value under key, unsynced. A nil or empty value
+// is stored as an empty value; Delete removes a key.
 func (d *Disk) Write(key string, value []byte) {
 	v := make([]byte, len(value))
 	copy(v, value)

@@ -216,10 +216,12 @@ func (s *Sim) Schedule(at Time, from, to NodeID, msg Message, token uint32) {
 		at = s.now
 	}
 	s.seq++
+	var ck uint64
 	if s.checked != nil {
-		s.checked[s.seq] = msg.String()
+		ck = s.seq // kept when Resume or Crash re-queues the event
+		s.checked[ck] = msg.String()
 	}
-	s.q.push(event{at: at, seq: s.seq, kind: evDeliver, msg: msg, from: from, to: to, a: token})
+	s.q.push(event{at: at, seq: s.seq, kind: evDeliver, msg: msg, from: from, to: to, a: token, ck: ck})
 }
 
 // Drop records that the transport dropped msg at send time.
@@ -407,11 +409,11 @@ func (s *Sim) step(e *event) bool {
 }
 
 func (s *Sim) verifyUnchanged(e *event) {
-	want, ok := s.checked[e.seq]
+	want, ok := s.checked[e.ck]
 	if !ok {
 		return
 	}
-	delete(s.checked, e.seq)
+	delete(s.checked, e.ck)
 	if got := e.msg.String(); got != want {
 		panic(fmt.Sprintf("sim: message from %v to %v changed after send: sent %s, delivered %s", e.from, e.to, want, got))
 	}

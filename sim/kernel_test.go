@@ -232,3 +232,39 @@ func TestDurationFormatAndParse(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// asserter fails an assertion on its first message.
+type asserter struct{}
+
+func (asserter) Start(sim.Env) {}
+func (asserter) Receive(_ sim.NodeID, msg sim.Message) {
+	sim.Assert(msg.(ping).N == 0, "ping %d is not zero", msg.(ping).N)
+}
+func (asserter) Timer(sim.TimerTag) {}
+
+func TestAssertionIsTheRunsFailure(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 3})
+	s.AddNode(func(sim.NodeID) sim.Node { return &sender{msgs: []ping{{N: 0}, {N: 4}}} })
+	s.AddNode(func(sim.NodeID) sim.Node { return asserter{} })
+	s.Start(1)
+	s.Start(0)
+	assert.Equal(t, sim.OutcomePanic, s.Run(sim.Time(sim.Second), nil))
+	ae, ok := s.Failure().Value.(*sim.AssertionError)
+	require.True(t, ok, "the failure carries the *AssertionError")
+	assert.Equal(t, "ping 4 is not zero", ae.Message)
+	assert.Contains(t, s.Failure().Event, "Ping{n=4")
+}
+
+func TestCheckedModeFollowsMessagesHeldByAPause(t *testing.T) {
+	s2 := newSim(t, sim.Config{Checked: true})
+	s2.AddNode(func(sim.NodeID) sim.Node { return &lateMutator{} })
+	s2.AddNode(func(sim.NodeID) sim.Node { return &sender{} })
+	s2.Start(1)
+	s2.Pause(1)
+	s2.Start(0)
+	s2.At(sim.Time(5*sim.Millisecond), func() { s2.Resume(1) })
+	// The mutation happens at 1µs, while the message waits for the pause to
+	// end; the check at the delayed delivery still sees it.
+	assert.Equal(t, sim.OutcomePanic, s2.Run(sim.Time(sim.Second), nil))
+	assert.Contains(t, s2.Failure().Value, "changed after send")
+}

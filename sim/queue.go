@@ -22,6 +22,7 @@ type event struct {
 	to   NodeID // the node the event is for (receiver, timer owner)
 	a    uint32 // deliver: transport token; timer: generation
 	inc  uint32 // timer: owner's incarnation
+	ck   uint64 // deliver, in checked mode: the key of the message's snapshot
 }
 
 // queue is a binary min-heap of events ordered by (at, seq). The sequence

@@ -18,10 +18,10 @@ type TestEnv struct {
 	Logs   []string          // formatted log lines since the last Reset
 	D      *Disk
 	R      *rand.Rand
-	// SyncedAtSend records, per send, how many disk writes were unsynced
+	// UnsyncedAtSend records, per send, how many disk writes were unsynced
 	// when it was sent; a handler that replies before it syncs shows a
 	// non-zero count here.
-	SyncedAtSend []int
+	UnsyncedAtSend []int
 }
 
 // Envelope is one recorded send.
@@ -45,7 +45,7 @@ func NewTestEnv(id NodeID, seed uint64) *TestEnv {
 func (e *TestEnv) Reset() {
 	e.Sent = nil
 	e.Logs = nil
-	e.SyncedAtSend = nil
+	e.UnsyncedAtSend = nil
 }
 
 func (e *TestEnv) ID() NodeID          { return e.Id }
@@ -56,7 +56,7 @@ func (e *TestEnv) Disk() *Disk         { return e.D }
 
 func (e *TestEnv) Send(to NodeID, msg Message) {
 	e.Sent = append(e.Sent, Envelope{To: to, Msg: msg})
-	e.SyncedAtSend = append(e.SyncedAtSend, e.D.Unsynced())
+	e.UnsyncedAtSend = append(e.UnsyncedAtSend, e.D.Unsynced())
 }
 
 func (e *TestEnv) SetTimer(tag TimerTag, d Duration) { e.Timers[tag] = e.Clock.Add(d) }

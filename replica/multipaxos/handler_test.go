@@ -65,7 +65,7 @@ func TestPrepare(t *testing.T) {
 		msg         Prepare
 		want        []sim.Envelope
 		wantPromise Ballot
-		unsyncedAt  int // SyncedAtSend of the first send
+		unsyncedAt  int // UnsyncedAtSend of the first send
 	}{{
 		name:        "fresh acceptor promises",
 		msg:         Prepare{B: bal(1, 1), From: 0},
@@ -107,7 +107,7 @@ func TestPrepare(t *testing.T) {
 			r.Receive(1, tt.msg)
 			require.Equal(t, tt.want, sends(env))
 			require.Equal(t, tt.wantPromise, r.Promised())
-			require.Equal(t, tt.unsyncedAt, env.SyncedAtSend[0], "unsynced writes when the reply was sent")
+			require.Equal(t, tt.unsyncedAt, env.UnsyncedAtSend[0], "unsynced writes when the reply was sent")
 			if tt.unsyncedAt > 0 {
 				require.Contains(t, env.Timers, flushTimer)
 			}
@@ -180,7 +180,7 @@ func TestAccept(t *testing.T) {
 			r.Receive(1, tt.msg)
 			require.Equal(t, tt.want, sends(env))
 			if len(tt.want) > 0 {
-				require.Equal(t, tt.unsyncedAt, env.SyncedAtSend[0])
+				require.Equal(t, tt.unsyncedAt, env.UnsyncedAtSend[0])
 			}
 			b, cmd, ok := r.Vote(tt.msg.Slot)
 			require.Equal(t, tt.wantVote, ok)
@@ -401,7 +401,7 @@ func TestElectionTimer(t *testing.T) {
 	r.Timer(electionTimer)
 	require.Len(t, env.Sent, 2, "silence for a whole timeout: Prepare to both peers")
 	require.Equal(t, Prepare{B: bal(2, 0)}, env.Sent[0].Msg, "a ballot above every one seen")
-	require.Zero(t, env.SyncedAtSend[0], "our own promise is synced before the Prepare leaves")
+	require.Zero(t, env.UnsyncedAtSend[0], "our own promise is synced before the Prepare leaves")
 }
 
 func TestSingleReplicaCommitsAlone(t *testing.T) {

@@ -326,10 +326,11 @@ func (r *Replica) sendPeers(msg sim.Message) {
 
 func popcount(x uint64) int { return bits.OnesCount64(x) }
 
-// bug reports an impossible state: the kernel catches the panic and reports
-// it as the run's failure with the seed, node and event.
+// bug reports an impossible state with a *sim.AssertionError: the kernel
+// catches the panic and reports it as the run's failure with the seed, node
+// and event.
 func bug(format string, args ...any) {
-	panic(fmt.Sprintf("multipaxos: invariant violated: "+format, args...))
+	sim.Failf("multipaxos: invariant violated: "+format, args...)
 }
 
 // checkInvariants asserts cheap (O(1)) structural invariants after every
