@@ -243,15 +243,19 @@ func firstDivergence(p Params, h1, h2 uint64) string {
 	var a, b bytes.Buffer
 	RunParams(p, RunOptions{Trace: &a, SkipLinearizability: true})
 	RunParams(p, RunOptions{Trace: &b, SkipLinearizability: true})
-	la, lb := strings.Split(a.String(), "\n"), strings.Split(b.String(), "\n")
+	return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; %s", p.Seed, h1, h2, diffTraces(a.String(), b.String()))
+}
+
+// diffTraces describes the first difference between two traces.
+func diffTraces(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
 	for i := 0; i < len(la) && i < len(lb); i++ {
 		if la[i] != lb[i] {
-			return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; first divergent event (line %d):\n  run 1: %s\n  run 2: %s",
-				p.Seed, h1, h2, i+1, la[i], lb[i])
+			return fmt.Sprintf("first divergent event (line %d):\n  run 1: %s\n  run 2: %s", i+1, la[i], lb[i])
 		}
 	}
 	if len(la) != len(lb) {
-		return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; the traces share %d lines, then one ends", p.Seed, h1, h2, min(len(la), len(lb)))
+		return fmt.Sprintf("the traces share %d lines, then one ends", min(len(la), len(lb)))
 	}
-	return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; traced re-runs did not diverge (the nondeterminism is intermittent)", p.Seed, h1, h2)
+	return "traced re-runs did not diverge (the nondeterminism is intermittent)"
 }
