@@ -32,7 +32,6 @@ type replicaWatch struct {
 	executed    int                 // slots [0, executed) checked for execution
 	maxPromised multipaxos.Ballot   // highest promise ever seen, any incarnation
 	promisedBy  uint32              // the incarnation that showed it
-	lastCov     multipaxos.Coverage // the incarnation's counters when last seen
 }
 
 func newInvariants(s *sim.Sim, replicas int) *invariants {
@@ -50,11 +49,13 @@ func (iv *invariants) check() *Failure {
 		w := &iv.per[id]
 		if r != w.inst {
 			// A new incarnation rebuilds its log from disk: check it anew,
-			// and bank the counters of the one before.
-			iv.cov.addReplica(w.lastCov)
+			// and bank the counters of the one before (its value is
+			// frozen since its crash, and still readable through w.inst).
+			if w.inst != nil {
+				iv.cov.addReplica(w.inst.Coverage())
+			}
 			*w = replicaWatch{inst: r, maxPromised: w.maxPromised, promisedBy: w.promisedBy}
 		}
-		w.lastCov = r.Coverage()
 		if f := iv.checkPromise(id, r, w); f != nil {
 			return f
 		}
@@ -164,7 +165,9 @@ func (iv *invariants) full() *Failure {
 func (iv *invariants) coverage() Coverage {
 	c := iv.cov
 	for i := range iv.per {
-		c.addReplica(iv.per[i].lastCov)
+		if iv.per[i].inst != nil {
+			c.addReplica(iv.per[i].inst.Coverage())
+		}
 	}
 	return c
 }
