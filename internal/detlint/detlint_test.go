@@ -73,6 +73,7 @@ func TestRules(t *testing.T) {
 			"testdata/cryptorand/blank.go:3:8 crypto-rand", // even a blank import
 			"testdata/cryptorand/cryptorand.go:5:2 crypto-rand",
 			"testdata/cryptorand/cryptorand.go:6:2 crypto-rand", // aliased
+			"testdata/cryptorand/maphash.go:3:8 maphash",
 			// crypto/sha256 is allowed.
 		}},
 		{"concurrency", []string{
@@ -142,6 +143,7 @@ func TestMessages(t *testing.T) {
 		"testdata/randuse/alias.go:6:9: r.Intn (math/rand.Intn) draws from the process-global random source; draw from env.Rand()",
 		"testdata/randuse/randv2.go:7:6: randv2.N (math/rand/v2.N) draws from the process-global random source; draw from env.Rand()",
 		"testdata/cryptorand/cryptorand.go:5:2: import of crypto/rand is banned: its bytes are not reproducible; draw from env.Rand()",
+		"testdata/cryptorand/maphash.go:3:8: import of hash/maphash is banned: its seed is random per process, so hashes differ between runs; use a fixed hash such as FNV",
 		"testdata/concurrency/concurrency.go:12:2: go statement is banned: a simulation runs on one goroutine, parallelism lives between seeds",
 		"testdata/concurrency/concurrency.go:18:2: select statement is banned: the simulator, not the Go scheduler, orders events",
 		"testdata/maporder/maporder.go:18:2: range over map (maporder.Table) has random order: sort the keys first, or say why order cannot reach behaviour with //detlint:ordered <reason> on the line above",

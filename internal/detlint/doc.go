@@ -17,6 +17,7 @@
 //     rand.NewChaCha8, rand.NewZipf) and methods on a *rand.Rand are allowed:
 //     that is how a stream derived from the seed is built (guideline 5).
 //   - crypto-rand: any import of crypto/rand.
+//   - maphash: any import of hash/maphash (random per-process seed).
 //   - go: a go statement. Parallelism lives between seeds, never inside one.
 //   - chan: a channel type (which covers make(chan T) and chan-typed
 //     fields and parameters) and a send, receive or range on a channel

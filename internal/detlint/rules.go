@@ -48,9 +48,15 @@ func (c *checker) report(pos token.Pos, rule, format string, args ...any) {
 func (c *checker) run() {
 	c.collectDirectives()
 	for _, spec := range c.file.Imports {
-		if path, err := strconv.Unquote(spec.Path.Value); err == nil && path == "crypto/rand" {
+		path, err := strconv.Unquote(spec.Path.Value)
+		switch {
+		case err != nil:
+		case path == "crypto/rand":
 			c.report(spec.Pos(), "crypto-rand",
 				"import of crypto/rand is banned: its bytes are not reproducible; draw from env.Rand()")
+		case path == "hash/maphash":
+			c.report(spec.Pos(), "maphash",
+				"import of hash/maphash is banned: its seed is random per process, so hashes differ between runs; use a fixed hash such as FNV")
 		}
 	}
 	ast.PreorderStack(c.file, nil, c.visit)
