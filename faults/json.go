@@ -249,16 +249,15 @@ func parseNodeID(s string) (sim.NodeID, error) {
 	return sim.NodeID(v), nil
 }
 
-// numFates is the number of sim.DiskFate values (sim exports no count).
-const numFates = int(sim.DiskTear) + 1
+// numFates is the number of sim.DiskFate values.
+const numFates = sim.NumDiskFates
 
 func parseFate(s string) (sim.DiskFate, error) {
-	for i := 0; i < numFates; i++ {
-		if sim.DiskFate(i).String() == s {
-			return sim.DiskFate(i), nil
-		}
+	f, err := sim.ParseDiskFate(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown disk fate %q", s)
 	}
-	return 0, fmt.Errorf("unknown disk fate %q", s)
+	return f, nil
 }
 
 var durationUnits = []struct {
