@@ -1,14 +1,3 @@
-// Package scenarios turns the kernel, the network, the fault plans and a
-// protocol into a test harness: a Scenario names a cluster, a workload, a
-// network and a fault generator; Run executes one seed of it and judges the
-// run (linearizability of the client history with porcupine, safety
-// invariants over the replicas as the run goes, liveness after the faults
-// heal, budgets); a failure becomes a report the user can act on at once,
-// with the exact replay command.
-//
-// A seed is the whole world: Scenario.Params draws every knob of a run
-// (cluster size, network rates, the fault plan, the workload) from the seed,
-// and Params prints as one block that starts with "seed=".
 package scenarios
 
 import (
