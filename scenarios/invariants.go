@@ -115,13 +115,13 @@ func (iv *invariants) checkExecuted(id int, r *multipaxos.Replica, slot int) *Fa
 		return &Failure{Check: CheckPrefix, Fact: fmt.Sprintf("n%d reports %d executed slots but not slot %d", id, r.Executed(), slot)}
 	}
 	if slot >= len(iv.have) || !iv.have[slot] {
-		// Executed before anyone was seen to decide it: check the replica's
-		// own decision first, which registers it.
+		// Executed before anyone was seen to decide it: it must at least be
+		// decided here, which registers the decision.
+		if dec, ok := r.DecidedAt(slot); !ok || dec != cmd {
+			return &Failure{Check: CheckPrefix, Fact: fmt.Sprintf("n%d executed %v in slot %d, which it has not decided", id, cmd, slot)}
+		}
 		if f := iv.checkDecided(id, r, slot); f != nil {
 			return f
-		}
-		if dec, _ := r.DecidedAt(slot); dec != cmd {
-			return &Failure{Check: CheckPrefix, Fact: fmt.Sprintf("n%d executed %v in slot %d, which it has not decided", id, cmd, slot)}
 		}
 	}
 	if cmd != iv.decided[slot] {

@@ -17,7 +17,7 @@ import (
 // default fault phase (about 80ms per operation, so 3 to 4 seconds), so
 // that faults hit a cluster under load rather than an idle one.
 func defaultWorkload() Workload {
-	return Workload{Clients: 5, Ops: 40, Keys: 3, GetWeight: 2, PutWeight: 1, AppendWeight: 3, ThinkMin: 30 * sim.Millisecond, ThinkMax: 130 * sim.Millisecond}
+	return Workload{Clients: 5, Ops: 40, Keys: 3, GetWeight: 2, PutWeight: 1, AppendWeight: 3, ThinkMin: 30 * sim.Millisecond, ThinkMax: 130 * sim.Millisecond, StartAfter: DefaultStartAfter}
 }
 
 // registry holds the named scenarios. Each name with a "-3" or "-5" suffix

@@ -7,8 +7,24 @@ import (
 )
 
 // ReplayCommands returns the go test and command-line invocations that
-// replay the run exactly, with the full trace.
+// replay the run exactly, with the full trace. A run of a registered
+// scenario replays from its name and seed; any other run (a rapid or fuzz
+// counterexample, a hand-edited one) replays from its saved params file,
+// which WriteArtifacts writes ("" prints a placeholder).
 func ReplayCommands(p *Params) (goTest, cli string) {
+	return ReplayCommandsFile(p, "")
+}
+
+// ReplayCommandsFile is ReplayCommands with the path of the run's saved
+// params.json, used when the scenario is not in the registry.
+func ReplayCommandsFile(p *Params, paramsFile string) (goTest, cli string) {
+	if _, err := Lookup(p.Scenario); err != nil {
+		if paramsFile == "" {
+			paramsFile = "<params.json>"
+		}
+		return fmt.Sprintf("go test ./scenarios -run 'TestSeeds$' -plan=%s -trace", paramsFile),
+			fmt.Sprintf("go run ./cmd/paxossim replay -plan %s -trace", paramsFile)
+	}
 	mut, cmut := "", ""
 	if p.Protocol.Mutant != "" {
 		mut = " -mutant=" + p.Protocol.Mutant
@@ -57,7 +73,11 @@ func Report(res *Result, artifacts *Artifacts) string {
 		check, fact = string(res.Failure.Check), res.Failure.Fact
 	}
 	fmt.Fprintf(&b, "FAIL scenario=%s seed=%d check=%s\n", p.Scenario, p.Seed, check)
-	goTest, cli := ReplayCommands(p)
+	paramsFile := ""
+	if artifacts != nil {
+		paramsFile = artifacts.Params
+	}
+	goTest, cli := ReplayCommandsFile(p, paramsFile)
 	fmt.Fprintf(&b, "replay:   %s\n          %s\n", goTest, cli)
 	fmt.Fprintf(&b, "revision: %s\n", Revision())
 	fmt.Fprintf(&b, "failed:   %s: %s\n", check, indent(fact, "          "))

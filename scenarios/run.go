@@ -174,6 +174,7 @@ func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
 		cc.Workload = &kvWorkload{w: p.Workload, client: p.Replicas + i}
 		cc.Recorder = c.hist
 		cc.ThinkTimeMin, cc.ThinkTimeMax = p.Workload.ThinkMin, p.Workload.ThinkMax
+		cc.StartDelay = p.Workload.StartAfter
 		client, err := multipaxos.NewClient(cc)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Sweep struct {
 	// Done, if set, stops the sweep from starting new seeds once closed
 	// (a wall-time budget, an interrupt); runs under way finish.
 	Done <-chan struct{}
+	// KeepFailed bounds the failed results the summary keeps (those with
+	// the lowest seeds), so that a long sweep of a mutant does not hold
+	// every history in memory; 0 means 20. Failures are all counted.
+	KeepFailed int
 }
 
 // Summary adds up a sweep.
@@ -58,8 +63,9 @@ type Summary struct {
 	// simulations and of the linearizability checks; Wall is the sweep's
 	// elapsed time.
 	SimWall, CheckWall, Wall time.Duration
-	// Failed holds the failed runs, by seed.
+	// Failed holds failed runs, by seed: the Sweep.KeepFailed lowest.
 	Failed []Result
+	keep   int
 	// Missing lists the scenario's expected paths that no run reached.
 	Missing []Path
 	// Stopped is set when the sweep stopped early (StopAfter or Done).
@@ -139,7 +145,7 @@ func (sw *Sweep) Run() (Summary, error) {
 	go func() { wg.Wait(); close(results) }()
 
 	start := time.Now()
-	sum := Summary{Scenario: sw.Scenario.Name, Mutant: sw.Mutant, ByCheck: map[Check]int{}}
+	sum := Summary{Scenario: sw.Scenario.Name, Mutant: sw.Mutant, ByCheck: map[Check]int{}, keep: orDefault(sw.KeepFailed, 20)}
 	stopped := false
 	for res := range results {
 		sum.add(&res)
@@ -153,7 +159,6 @@ func (sw *Sweep) Run() (Summary, error) {
 	}
 	sum.Wall = time.Since(start)
 	sum.Stopped = stopped || closed(sw.Done)
-	sort.Slice(sum.Failed, func(i, j int) bool { return sum.Failed[i].Params.Seed < sum.Failed[j].Params.Seed })
 	if sw.Mutant == "" && !sum.Stopped {
 		sum.Missing = sum.Coverage.Missing(sw.Scenario.Expect, sum.Runs)
 	}
@@ -189,7 +194,13 @@ func (sum *Summary) add(res *Result) {
 	if res.Failure != nil {
 		sum.Failures++
 		sum.ByCheck[res.Failure.Check]++
-		sum.Failed = append(sum.Failed, *res)
+		i := sort.Search(len(sum.Failed), func(i int) bool { return sum.Failed[i].Params.Seed > res.Params.Seed })
+		if i < sum.keep {
+			sum.Failed = slices.Insert(sum.Failed, i, *res)
+			if len(sum.Failed) > sum.keep {
+				sum.Failed = sum.Failed[:sum.keep]
+			}
+		}
 	}
 }
 

@@ -33,6 +33,11 @@ type ClientConfig struct {
 	Workload Workload
 	// Recorder may be nil.
 	Recorder Recorder
+	// StartDelay is how long a client waits after its first start before
+	// its first operation (for example, until the cluster has had time to
+	// elect a leader). Zero: it starts at once. A restarted client resumes
+	// at once.
+	StartDelay sim.Duration
 	// ThinkTimeMin and ThinkTimeMax bound the pause, drawn uniformly,
 	// between a response and the next operation. Zero: no pause.
 	ThinkTimeMin, ThinkTimeMax sim.Duration
@@ -107,8 +112,8 @@ func (c ClientConfig) validate() error {
 	if c.ThinkTimeMin < 0 || c.ThinkTimeMin > c.ThinkTimeMax {
 		errs = append(errs, fmt.Errorf("multipaxos: client ThinkTimeMin = %v: must be in [0, ThinkTimeMax = %v]", c.ThinkTimeMin, c.ThinkTimeMax))
 	}
-	if c.RequestTimeout < 0 || c.RedirectBackoff < 0 || c.RetriesMax < 0 {
-		errs = append(errs, errors.New("multipaxos: client RequestTimeout, RedirectBackoff and RetriesMax must be >= 0"))
+	if c.RequestTimeout < 0 || c.RedirectBackoff < 0 || c.RetriesMax < 0 || c.StartDelay < 0 {
+		errs = append(errs, errors.New("multipaxos: client RequestTimeout, RedirectBackoff, RetriesMax and StartDelay must be >= 0"))
 	}
 	return errors.Join(errs...)
 }
@@ -137,6 +142,10 @@ func (c *Client) Start(env sim.Env) {
 	c.env = env
 	c.seqBase = uint64(env.Incarnation()) << 32
 	c.target = c.cfg.Replicas[env.Rand().IntN(len(c.cfg.Replicas))]
+	if c.cfg.StartDelay > 0 && env.Incarnation() == 0 {
+		env.SetTimer(thinkTimer, c.cfg.StartDelay)
+		return
+	}
 	c.next()
 }
 

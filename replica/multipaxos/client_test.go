@@ -124,3 +124,17 @@ func TestClientConfigValidate(t *testing.T) {
 	_, err = NewClient(ClientConfig{N: 3, Workload: &listWorkload{}, ThinkTimeMin: 5, ThinkTimeMax: 1})
 	require.ErrorContains(t, err, "ThinkTimeMin")
 }
+
+func TestClientStartDelay(t *testing.T) {
+	rec := &logRecorder{}
+	w := &listWorkload{cmds: []Command{Put("x", "1")}}
+	c, env := testClient(t, ClientConfig{N: 3, Workload: w, Recorder: rec, StartDelay: 300 * sim.Millisecond})
+	require.Empty(t, env.Sent, "nothing is sent before the start delay")
+	require.Equal(t, sim.Time(300*sim.Millisecond), env.Timers[thinkTimer])
+	c.Timer(thinkTimer)
+	require.Len(t, env.Sent, 1)
+	require.Equal(t, []string{`invoke put("x","1")@n7#1`}, rec.events[:1])
+
+	_, err := NewClient(ClientConfig{N: 3, Workload: w, StartDelay: -1})
+	require.ErrorContains(t, err, "StartDelay")
+}
