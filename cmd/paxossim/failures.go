@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/paxossim/paxossim/scenarios"
+)
+
+// moreFailures is how many further failing seeds are listed by number after
+// the full reports.
+const moreFailures = 20
+
+// printFailures prints the go test report of the first n failures (lowest
+// seeds first, so the choice does not depend on -parallel): each is
+// explained (re-run with its trace tail), its artifacts written under dir
+// (a temporary directory if empty), then reported. The rest are listed by
+// seed.
+func printFailures(stdout, stderr io.Writer, failed []scenarios.Result, n int, dir string) {
+	if len(failed) == 0 {
+		return
+	}
+	shown := min(n, len(failed))
+	if shown > 0 {
+		dir = artifactsDir(stderr, dir)
+	}
+	for i := 0; i < shown; i++ {
+		fmt.Fprintln(stdout, "--- failure", i+1, "of", len(failed))
+		fmt.Fprint(stdout, reportFailure(stderr, failed[i], dir))
+	}
+	if rest := failed[shown:]; len(rest) > 0 {
+		var seeds []string
+		for i, r := range rest {
+			if i == moreFailures {
+				seeds = append(seeds, fmt.Sprintf("... %d more", len(rest)-i))
+				break
+			}
+			seeds = append(seeds, fmt.Sprintf("%d (%s)", r.Params.Seed, r.Failure.Check))
+		}
+		fmt.Fprintf(stdout, "--- %d more failing seeds (replay one with 'paxossim replay -scenario %s -seed N%s -trace'):\n  %s\n",
+			len(rest), rest[0].Params.Scenario, mutantFlag(rest[0].Params.Protocol.Mutant), strings.Join(seeds, "\n  "))
+	}
+}
+
+// reportFailure explains a failed run, writes its artifacts under dir
+// (none if dir is empty) and returns the report.
+func reportFailure(stderr io.Writer, res scenarios.Result, dir string) string {
+	ex := scenarios.Explain(res)
+	var arts *scenarios.Artifacts
+	if dir != "" {
+		var err error
+		if arts, err = scenarios.WriteArtifacts(dir, &ex); err != nil {
+			fmt.Fprintf(stderr, "paxossim: writing the artifacts of seed %d: %v\n", res.Params.Seed, err)
+		}
+	}
+	return scenarios.Report(&ex, arts)
+}
+
+func mutantFlag(m string) string {
+	if m == "" {
+		return ""
+	}
+	return " -mutant " + m
+}
+
+// artifactsDir returns dir, or a new temporary directory if it is empty
+// ("" if that fails: the report is printed without artifacts).
+func artifactsDir(stderr io.Writer, dir string) string {
+	if dir != "" {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "paxossim-")
+	if err != nil {
+		fmt.Fprintf(stderr, "paxossim: artifacts: %v\n", err)
+		return ""
+	}
+	return dir
+}

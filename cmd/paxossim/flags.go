@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/paxossim/paxossim/scenarios"
+)
+
+// usageErrorf prints a one-line error naming the problem, then a hint at
+// the usage, and returns exitUsage. Every bad input ends here, never in a
+// panic.
+func usageErrorf(stderr io.Writer, cmd, format string, args ...any) int {
+	prefix, hint := "paxossim", "paxossim help"
+	if cmd != "" {
+		prefix, hint = "paxossim "+cmd, "paxossim "+cmd+" -h"
+	}
+	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	fmt.Fprintf(stderr, "%s: %s\nRun '%s' for usage.\n", prefix, msg, hint)
+	return exitUsage
+}
+
+// flagSet is a subcommand's flags with its synopsis: the flag package only
+// parses; printing usage and errors is ours, so that an error is one line.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis string // the usage line(s) and a paragraph, printed by -h
+}
+
+func newFlagSet(name, synopsis string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, synopsis: synopsis}
+}
+
+// parse parses args. It returns ok=false with the exit code when the
+// command must stop: after -h (usage on stdout, exit 0), or on a bad flag
+// or a stray argument (one line on stderr, exit 2). Positional arguments
+// are an error unless positional is set.
+func (fs *flagSet) parse(args []string, positional bool, stdout, stderr io.Writer) (int, bool) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.printUsage(stdout)
+		return exitPass, false
+	}
+	if err != nil {
+		return usageErrorf(stderr, fs.Name(), "%v", err), false
+	}
+	if !positional && fs.NArg() > 0 {
+		return usageErrorf(stderr, fs.Name(), "unexpected argument %q (flags go before arguments, as -name value)", fs.Arg(0)), false
+	}
+	return exitPass, true
+}
+
+func (fs *flagSet) printUsage(w io.Writer) {
+	fmt.Fprintln(w, strings.TrimRight(fs.synopsis, "\n"))
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return
+	}
+	fmt.Fprint(w, "\nflags:\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// given reports whether the flag was set on the command line.
+func (fs *flagSet) given(name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// seedFlag is a seed flag parsed by scenarios.ParseSeed (decimal or 0x-hex),
+// so that a mistyped seed is an error, never a different run.
+type seedFlag struct {
+	v   uint64
+	set bool
+}
+
+func (s *seedFlag) String() string {
+	if s == nil || !s.set {
+		return ""
+	}
+	return fmt.Sprint(s.v)
+}
+
+func (s *seedFlag) Set(v string) error {
+	seed, err := scenarios.ParseSeed(v)
+	if err != nil {
+		return err
+	}
+	s.v, s.set = seed, true
+	return nil
+}
+
+// lookupScenario finds a scenario by name with a one-line error.
+func lookupScenario(name string) (*scenarios.Scenario, error) {
+	if name == "" {
+		return nil, errors.New("-scenario is required (see 'paxossim list')")
+	}
+	sc, err := scenarios.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown scenario %q (have: %s; each also as NAME-3 and NAME-5)", name, strings.Join(scenarios.BaseNames(), ", "))
+	}
+	return sc, nil
+}
+
+// checkMutant accepts "" (the correct protocol) or a catalogued mutant.
+func checkMutant(name string) error {
+	if name == "" {
+		return nil
+	}
+	for _, m := range scenarios.MutantNames() {
+		if m == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown mutant %q (have: %s)", name, strings.Join(scenarios.MutantNames(), ", "))
+}

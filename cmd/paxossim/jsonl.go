@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/paxossim/paxossim/scenarios"
+)
+
+// record is one seed's line in a -json file. Every field but wall_ns (and,
+// on a machine too slow for the check's wall-clock timeout, linearizable
+// and check) is a function of the seed alone: the same at any -parallel,
+// in any shard, on any machine at the same revision. Lines are written in
+// seed-index order, so two files of the same sweep differ only in wall_ns.
+type record struct {
+	Scenario string `json:"scenario"`
+	Mutant   string `json:"mutant"`
+	Seed     uint64 `json:"seed"`
+	// Index is the seed's position in the sweep (Seed - the sweep's first
+	// seed); Shard is "i/n" of the process that ran it ("0/1" unsharded);
+	// SweepCount is the sweep's -count, 0 for one bounded only by -budget.
+	// Together they let merge find missing and duplicate seeds.
+	Index        int               `json:"index"`
+	Shard        string            `json:"shard"`
+	SweepCount   int               `json:"sweep_count"`
+	Revision     string            `json:"revision"`
+	TraceHash    string            `json:"trace_hash"`
+	Passed       bool              `json:"passed"`
+	Check        string            `json:"check"`
+	Fact         string            `json:"fact"`
+	Events       uint64            `json:"events"`
+	Steps        int64             `json:"steps"`
+	SimTimeNS    int64             `json:"sim_time_ns"`
+	Ops          int               `json:"ops"`
+	Completed    int               `json:"completed"`
+	Linearizable string            `json:"linearizable"`
+	Coverage     map[string]uint64 `json:"coverage"`
+	WallNS       int64             `json:"wall_ns"`
+}
+
+// sweepInfo is what every record of one sweep shares.
+type sweepInfo struct {
+	start    uint64
+	count    int // math.MaxInt: bounded by -budget only
+	shard    shard
+	revision string
+}
+
+func newRecord(res *scenarios.Result, mutant string, info sweepInfo) record {
+	r := record{
+		Scenario:     res.Params.Scenario,
+		Mutant:       mutant,
+		Seed:         res.Params.Seed,
+		Index:        int(res.Params.Seed - info.start), // wraps like the sweep's seeds
+		Shard:        info.shard.String(),
+		Revision:     info.revision,
+		TraceHash:    fmt.Sprintf("%016x", res.Hash),
+		Passed:       res.Passed(),
+		Events:       res.Events,
+		Steps:        res.Steps,
+		SimTimeNS:    int64(res.SimTime),
+		Ops:          res.Ops,
+		Completed:    res.Completed,
+		Linearizable: string(res.Linearizable),
+		Coverage:     map[string]uint64{},
+		WallNS:       int64(res.SimWall + res.CheckWall),
+	}
+	if info.count != math.MaxInt {
+		r.SweepCount = info.count
+	}
+	if res.Failure != nil {
+		r.Check, r.Fact = string(res.Failure.Check), res.Failure.Fact
+	}
+	for _, p := range scenarios.Paths() {
+		r.Coverage[string(p)] = res.Coverage.Get(p)
+	}
+	return r
+}
+
+// orderedWriter writes records in seed-index order although they arrive in
+// completion order: a record waits until every earlier index of the shard
+// has been written. The sweep hands out indexes in order, so what waits is
+// bounded by the runs that finish while one slow run is under way.
+type orderedWriter struct {
+	w       *bufio.Writer
+	next    int // the next index to write
+	step    int // the shard count: indexes go next, next+step, ...
+	pending map[int]record
+	err     error
+	lines   int
+}
+
+func newOrderedWriter(w io.Writer, sh shard) *orderedWriter {
+	return &orderedWriter{w: bufio.NewWriter(w), next: sh.index, step: sh.count, pending: map[int]record{}}
+}
+
+func (o *orderedWriter) add(r record) {
+	o.pending[r.Index] = r
+	for {
+		r, ok := o.pending[o.next]
+		if !ok {
+			return
+		}
+		delete(o.pending, o.next)
+		o.write(r)
+		o.next += o.step
+	}
+}
+
+func (o *orderedWriter) write(r record) {
+	if o.err != nil {
+		return
+	}
+	data, err := json.Marshal(r)
+	if err == nil {
+		data = append(data, '\n')
+		_, err = o.w.Write(data)
+	}
+	o.err = err
+	o.lines++
+}
+
+// close writes whatever still waits (none, unless the sweep skipped an
+// index) in index order and flushes.
+func (o *orderedWriter) close() error {
+	rest := make([]int, 0, len(o.pending))
+	for i := range o.pending {
+		rest = append(rest, i)
+	}
+	sort.Ints(rest)
+	for _, i := range rest {
+		o.write(o.pending[i])
+	}
+	o.pending = nil
+	if o.err != nil {
+		return o.err
+	}
+	return o.w.Flush()
+}
+
+// readRecords reads a -json file; name is for errors ("FILE:LINE: ...").
+func readRecords(r io.Reader, name string) ([]record, error) {
+	var out []record
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 64<<20) // a fact can be long
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var rec record
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return nil, fmt.Errorf("%s:%d: not a paxossim JSON line: %v", name, line, err)
+		}
+		if rec.Scenario == "" || rec.Index < 0 {
+			return nil, fmt.Errorf("%s:%d: not a paxossim JSON line: no scenario or a negative index", name, line)
+		}
+		out = append(out, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return out, nil
+}
