@@ -9,8 +9,11 @@ SEED      ?=
 SEEDS     ?= 2000
 FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
+BENCH_SEEDS ?= 100000
+MUTANT    ?=
+MUTANT_REPS ?= 5
 
-.PHONY: all test lint vet fmt-check detlint unit bench sim replay fuzz help
+.PHONY: all test lint vet fmt-check detlint unit fuzz-ci bench sim replay fuzz mutants help
 
 all: test
 
@@ -21,8 +24,9 @@ help:
 	@echo "make sim     the default seed sweep (SCENARIO=$(SCENARIO) SEEDS=$(SEEDS))"
 	@echo "make replay  replay one seed: make replay SCENARIO=chaos SEED=123"
 	@echo "make fuzz    coverage-guided fuzzing for FUZZTIME=$(FUZZTIME)"
+	@echo "make mutants the mutant detection table (MUTANT_REPS=$(MUTANT_REPS) base seeds each), written into the README"
 
-test: lint unit
+test: lint unit fuzz-ci
 
 lint: fmt-check vet detlint
 
@@ -39,14 +43,24 @@ detlint:
 unit:
 	$(GO) test -count=1 ./...
 
+# A short coverage-guided fuzz run, part of CI. The minimize budget keeps
+# the fuzzer fuzzing instead of shrinking each new input for a minute.
+fuzz-ci:
+	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzCluster$$' -fuzztime 20s -fuzzminimizetime 100x
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	$(GO) run ./cmd/paxossim bench -seeds $(BENCH_SEEDS) -readme README.md
 
 sim:
-	@echo "make sim: not yet — the seed sweep lands with the scenarios and the paxossim command (issues 4 and 6)"
+	$(GO) run ./cmd/paxossim run -scenario $(SCENARIO) -seeds $(SEEDS)
 
 replay:
-	@echo "make replay: not yet — replay lands with the scenarios and the paxossim command (issues 4 and 6)"
+	@if [ -z "$(SEED)" ]; then echo "usage: make replay SEED=N [SCENARIO=$(SCENARIO)] [MUTANT=name]"; exit 2; fi
+	$(GO) run ./cmd/paxossim replay -scenario $(SCENARIO) -seed $(SEED) $(if $(MUTANT),-mutant $(MUTANT)) -trace
 
 fuzz:
-	@echo "make fuzz: not yet — fuzzing lands with issue 5"
+	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzCluster$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
+
+mutants:
+	$(GO) test ./scenarios -run '^TestMutantTable$$' -count=1 -v -mutant-table -mutant-reps $(MUTANT_REPS) -update-readme

@@ -1,0 +1,200 @@
+package scenarios
+
+import (
+	"slices"
+
+	"pgregory.net/rapid"
+
+	"github.com/paxossim/paxossim/faults"
+	"github.com/paxossim/paxossim/network"
+	"github.com/paxossim/paxossim/replica/multipaxos"
+	"github.com/paxossim/paxossim/sim"
+)
+
+// RunGenScenario is the Scenario name of runs drawn by RunGen. It is not in
+// the registry: a drawn run replays from its saved Params (-plan=FILE), not
+// from a seed.
+const RunGenScenario = "rapid"
+
+// The discrete choices RunGen draws from. Index 0 of each is the simplest
+// choice, because rapid shrinks every number towards 0: a shrunk run says
+// "even on a FIFO network without loss", not "on some network".
+var (
+	genReplicas = []int{3, 5}
+	// genMixes are operation mixes (get, put, append). Append comes first
+	// because it is the sharpest: a lost or doubled append shows in every
+	// later read of the key.
+	genMixes = [][3]int{{0, 0, 1}, {1, 0, 1}, {2, 1, 3}, {1, 1, 0}, {1, 1, 1}}
+	// genThinks are think-time ranges: the named scenarios' first, which
+	// spreads even a few operations over the first faults (so that a
+	// shrunk run still has faults that matter), then short and none.
+	genThinks = [][2]sim.Duration{{30 * sim.Millisecond, 130 * sim.Millisecond}, {0, 10 * sim.Millisecond}, {0, 0}}
+	// genLatencies are latency profiles: the named networks' plus a slow
+	// one whose latency is comparable to the heartbeat interval.
+	genLatencies = []network.Config{
+		network.Reliable(),
+		network.Unordered(),
+		{LatencyMin: 5 * sim.Millisecond, LatencyJitter: 20 * sim.Millisecond, TailProb: 0.05, TailMax: 300 * sim.Millisecond},
+	}
+	genLoss = []float64{0, 0.01, 0.05, 0.1}
+	genDup  = []float64{0, 0.01, 0.05}
+	genFIFO = []bool{true, false}
+)
+
+// Bounds of RunGen's draws.
+const (
+	genClientsMax = 5
+	genOpsMax     = 40 // per client
+	genKeysMax    = 3
+	// genRate is the fault rate of the plans, in faults per second: gaps
+	// between faults are drawn from [0, 2/genRate]. Measured over 1000
+	// drawn runs per rate (1, 2, 4, 8, 16), 1 and 2 find the mutants most
+	// often; 2 gives shorter runs.
+	genRate = 2
+)
+
+// RunGen is a rapid generator of whole runs of the protocol with the given
+// mutant ("" is the correct protocol): the cluster size, the workload, the
+// network, a fault plan (faults.PlanGen) and the seed of the low-level
+// noise the kernel draws as the run goes. Every Params it draws validates,
+// with the default Checks and HealAt at the plan's heal-all.
+//
+// The draws come in order of importance, and each maps 0 to its simplest
+// choice, because rapid shrinks towards earlier, smaller numbers: first
+// the cluster size (3 before 5), then the clients, the operations per
+// client, the keys, the mix and the think time, then the network (latency
+// profile, loss, duplication, FIFO), then the plan (which shrinks by
+// deleting faults, pulling them earlier and shortening them), and the
+// noise seed last. A shrunk counterexample is therefore a small cluster, a
+// few operations and a few faults.
+//
+// It is also what FuzzCluster decodes the fuzzer's bytes with, so that
+// coverage-guided fuzzing explores the same space.
+func RunGen(mutant string) *rapid.Generator[Params] {
+	return rapid.Custom(func(t *rapid.T) Params {
+		replicas := genReplicas[rapid.IntRange(0, len(genReplicas)-1).Draw(t, "replicas")]
+		w := Workload{
+			Clients: rapid.IntRange(1, genClientsMax).Draw(t, "clients"),
+			Ops:     rapid.IntRange(1, genOpsMax).Draw(t, "ops"),
+			Keys:    rapid.IntRange(1, genKeysMax).Draw(t, "keys"),
+			// Not drawn: clients that start during the first election make
+			// histories porcupine cannot settle (see Workload.StartAfter).
+			StartAfter: DefaultStartAfter,
+		}
+		mix := genMixes[rapid.IntRange(0, len(genMixes)-1).Draw(t, "mix")]
+		w.GetWeight, w.PutWeight, w.AppendWeight = mix[0], mix[1], mix[2]
+		think := genThinks[rapid.IntRange(0, len(genThinks)-1).Draw(t, "think")]
+		w.ThinkMin, w.ThinkMax = think[0], think[1]
+
+		net := genLatencies[rapid.IntRange(0, len(genLatencies)-1).Draw(t, "latency")]
+		net.LossProb = genLoss[rapid.IntRange(0, len(genLoss)-1).Draw(t, "loss")]
+		net.DupProb = genDup[rapid.IntRange(0, len(genDup)-1).Draw(t, "dup")]
+		net.FIFO = genFIFO[rapid.IntRange(0, len(genFIFO)-1).Draw(t, "fifo")]
+		net.Servers = replicas
+
+		// The same fault model as the chaos scenario: every kind, a
+		// majority may be down, crashed servers come back within 800ms.
+		gen := faults.GenConfig{
+			Start:        sim.Time(DefaultWarmup),
+			Duration:     DefaultPhase,
+			Rate:         genRate,
+			MajorityDown: true,
+			DownMax:      800 * sim.Millisecond,
+		}
+		plan := faults.PlanGen(replicas+w.Clients, replicas, gen).Draw(t, "plan")
+		healAt, _ := plan.HealAt() // PlanGen always ends with a heal-all
+
+		return Params{
+			Scenario: RunGenScenario,
+			Seed:     rapid.Uint64().Draw(t, "seed"),
+			Replicas: replicas,
+			Workload: w,
+			Network:  net,
+			Plan:     plan,
+			Protocol: multipaxos.Config{N: replicas, Mutant: mutant},
+			HealAt:   healAt,
+		}
+	})
+}
+
+// minimizeRunsMax bounds the runs MinimizeParams may spend.
+const minimizeRunsMax = 1000
+
+// MinimizeParams shrinks a failing run further, in the space of Params:
+// where rapid shrinks the numbers RunGen drew (and deleting a fault there
+// moves every later fault, whose times are gaps), this pass deletes faults
+// at their absolute times (one at a time, then in pairs), halves and decrements the operations per client,
+// removes clients and keys, tries 3 replicas instead of 5, and turns off
+// loss and duplication, keeping each change with which the
+// run still fails the same way. fails runs a candidate and reports that;
+// invalid candidates (a restart whose crash was deleted, a fault naming a
+// removed node) are skipped. It is deterministic, spends at most
+// minimizeRunsMax runs, and returns the smallest run found and the runs
+// spent.
+func MinimizeParams(p Params, fails func(Params) bool) (Params, int) {
+	runs := 0
+	try := func(c Params) bool {
+		if runs >= minimizeRunsMax || c.Validate() != nil {
+			return false
+		}
+		runs++
+		return fails(c)
+	}
+	for improved := true; improved; {
+		improved = false
+		for _, c := range minimizeCandidates(p) {
+			if try(c) {
+				p, improved = c, true
+				break
+			}
+		}
+	}
+	return p, runs
+}
+
+// minimizeCandidates lists the one-step simplifications of p, the most
+// valuable first.
+func minimizeCandidates(p Params) []Params {
+	var out []Params
+	with := func(change func(*Params)) {
+		c := p
+		c.Plan.Faults = slices.Clone(p.Plan.Faults)
+		change(&c)
+		out = append(out, c)
+	}
+	if p.Replicas > 3 {
+		with(func(c *Params) { c.Replicas, c.Network.Servers, c.Protocol.N = 3, 3, 3 })
+	}
+	for i, f := range p.Plan.Faults {
+		if f.Kind != faults.KindHealAll {
+			with(func(c *Params) { c.Plan.Faults = slices.Delete(c.Plan.Faults, i, i+1) })
+		}
+	}
+	// Pairs: a crash cannot go without its restart, nor a restart
+	// without its crash.
+	for i, f := range p.Plan.Faults {
+		for j := i + 1; j < len(p.Plan.Faults) && f.Kind != faults.KindHealAll; j++ {
+			if p.Plan.Faults[j].Kind != faults.KindHealAll {
+				with(func(c *Params) { c.Plan.Faults = slices.Delete(slices.Delete(c.Plan.Faults, j, j+1), i, i+1) })
+			}
+		}
+	}
+	if p.Workload.Clients > 1 {
+		with(func(c *Params) { c.Workload.Clients-- })
+	}
+	for _, ops := range []int{p.Workload.Ops / 2, p.Workload.Ops - 1} {
+		if ops >= 1 && ops < p.Workload.Ops {
+			with(func(c *Params) { c.Workload.Ops = ops })
+		}
+	}
+	if p.Workload.Keys > 1 {
+		with(func(c *Params) { c.Workload.Keys-- })
+	}
+	if p.Network.LossProb > 0 {
+		with(func(c *Params) { c.Network.LossProb = 0 })
+	}
+	if p.Network.DupProb > 0 {
+		with(func(c *Params) { c.Network.DupProb = 0 })
+	}
+	return out
+}
