@@ -27,8 +27,9 @@ type opKey struct {
 	seq    uint64
 }
 
-func newHistory(s *sim.Sim) *history {
-	return &history{s: s, open: map[opKey]int{}}
+// newHistory returns a recorder with room for ops operations.
+func newHistory(s *sim.Sim, ops int) *history {
+	return &history{s: s, ops: make([]porcupine.Operation, 0, ops), open: make(map[opKey]int, 8)}
 }
 
 // Invoke implements multipaxos.Recorder.

@@ -34,8 +34,11 @@ type replicaWatch struct {
 	promisedBy  uint32              // the incarnation that showed it
 }
 
-func newInvariants(s *sim.Sim, replicas int) *invariants {
-	return &invariants{s: s, replicas: replicas, per: make([]replicaWatch, replicas)}
+// newInvariants returns a checker with room for about slots decided slots
+// (a run decides one per client operation, plus no-ops).
+func newInvariants(s *sim.Sim, replicas, slots int) *invariants {
+	return &invariants{s: s, replicas: replicas, per: make([]replicaWatch, replicas),
+		decided: make([]multipaxos.Command, 0, slots), decider: make([]sim.NodeID, 0, slots), have: make([]bool, 0, slots)}
 }
 
 // check looks at what changed since the last call and returns the first

@@ -159,7 +159,8 @@ func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{s: s, p: p, net: net, hist: newHistory(s), inv: newInvariants(s, p.Replicas)}
+	ops := p.Workload.Clients * p.Workload.Ops
+	c := &cluster{s: s, p: p, net: net, hist: newHistory(s, ops), inv: newInvariants(s, p.Replicas, ops)}
 	replica, err := multipaxos.New(p.Protocol)
 	if err != nil {
 		return nil, err

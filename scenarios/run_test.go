@@ -157,7 +157,7 @@ func TestUnknownVerdictFailsUnlessAllowed(t *testing.T) {
 
 func TestHistoryLeavesUnknownOperationsOpen(t *testing.T) {
 	s, _ := sim.New(sim.Config{})
-	h := newHistory(s)
+	h := newHistory(s, 2)
 	h.Invoke(5, 1, mpGet("x"))
 	h.Invoke(6, 1, mpPut("x", "1"))
 	h.Return(6, 1, mpPut("x", "1"), mpResult(""))

@@ -76,7 +76,7 @@ func (r *Replica) validLearn(from sim.NodeID, m Learn) bool {
 		return false
 	}
 	for _, d := range m.Entries {
-		if !r.validSlot(from, m, d.Slot) || !r.validCommand(from, m, d.Cmd, false) {
+		if !r.validSlot(from, d.Slot) || !r.validCommand(from, d.Cmd, false) {
 			return false
 		}
 	}

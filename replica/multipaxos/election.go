@@ -117,7 +117,7 @@ func (r *Replica) stepDown(higher Ballot) {
 
 // onNack: a peer promised a higher ballot than ours.
 func (r *Replica) onNack(from sim.NodeID, m Nack) {
-	if !r.validBallot(from, m, m.Promised, false) || !r.validBallot(from, m, m.B, false) {
+	if !r.validBallot(from, m.Promised, false) || !r.validBallot(from, m.B, false) {
 		return
 	}
 	if r.role == follower || m.B != r.ballot {
@@ -128,7 +128,7 @@ func (r *Replica) onNack(from sim.NodeID, m Nack) {
 
 // onHeartbeat: the leader is alive; learn its commit point.
 func (r *Replica) onHeartbeat(from sim.NodeID, m Heartbeat) {
-	if !r.validBallot(from, m, m.B, true) || !r.validCommit(from, m, m.Commit) {
+	if !r.validBallot(from, m.B, true) || !r.validCommit(from, m.Commit) {
 		return
 	}
 	if m.B.Less(r.promised) {

@@ -5,7 +5,7 @@ import "github.com/paxossim/paxossim/sim"
 // onPrepare is Phase 1b: promise the candidate's ballot if it is not below
 // what we promised, and report every vote and decision at or above From.
 func (r *Replica) onPrepare(from sim.NodeID, m Prepare) {
-	if !r.validBallot(from, m, m.B, true) {
+	if !r.validBallot(from, m.B, true) {
 		return
 	}
 	if m.From < 0 {
@@ -54,7 +54,7 @@ func (r *Replica) promiseEntries(from int) []Entry {
 // onPromise is Phase 1 at the candidate: count the promise; a majority
 // (our own included) makes us leader.
 func (r *Replica) onPromise(from sim.NodeID, m Promise) {
-	if !r.validBallot(from, m, m.B, false) {
+	if !r.validBallot(from, m.B, false) {
 		return
 	}
 	if r.role != candidate || m.B != r.ballot {

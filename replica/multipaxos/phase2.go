@@ -51,8 +51,8 @@ func (r *Replica) resendAccepts() {
 // onAccept is Phase 2b: vote for the proposal unless we promised a higher
 // ballot, then learn the piggybacked commit point.
 func (r *Replica) onAccept(from sim.NodeID, m Accept) {
-	if !r.validBallot(from, m, m.B, true) || !r.validSlot(from, m, m.Slot) ||
-		!r.validCommit(from, m, m.Commit) || !r.validCommand(from, m, m.Cmd, false) {
+	if !r.validBallot(from, m.B, true) || !r.validSlot(from, m.Slot) ||
+		!r.validCommit(from, m.Commit) || !r.validCommand(from, m.Cmd, false) {
 		return
 	}
 	if m.B.Less(r.promised) && r.mut != mutantAcceptLowerBallot {
@@ -82,7 +82,7 @@ func (r *Replica) onAccept(from sim.NodeID, m Accept) {
 
 // onAcceptReply counts a peer's durable vote for one of our proposals.
 func (r *Replica) onAcceptReply(from sim.NodeID, m AcceptReply) {
-	if !r.validBallot(from, m, m.B, false) || !r.validSlot(from, m, m.Slot) {
+	if !r.validBallot(from, m.B, false) || !r.validSlot(from, m.Slot) {
 		return
 	}
 	if r.role != leader || m.B != r.ballot || m.Slot < r.commit {

@@ -53,6 +53,10 @@ type outMsg struct {
 // Replica is one MultiPaxos KV replica: a pure event handler on sim.Node.
 // Everything in it is volatile except what durable.go writes to the disk.
 type Replica struct {
+	// inMsg is the message being handled, already boxed, for the trace
+	// lines of the validators (boxing the concrete message again there
+	// would allocate on every message).
+	inMsg    sim.Message
 	cfg      Config
 	index    []int8 // node id -> replica index, -1 for non-replicas
 	mut      mutant
@@ -128,6 +132,7 @@ func (r *Replica) Start(env sim.Env) {
 // Receive is the single dispatch point for messages. Protocol messages are
 // accepted only from replicas; client requests from anyone.
 func (r *Replica) Receive(from sim.NodeID, msg sim.Message) {
+	r.inMsg = msg
 	switch m := msg.(type) {
 	case Request:
 		r.onRequest(from, m)
@@ -166,6 +171,7 @@ func (r *Replica) Receive(from sim.NodeID, msg sim.Message) {
 	default:
 		r.reject(&r.rej.UnknownType, from, msg, "unknown message type")
 	}
+	r.inMsg = nil
 	r.endEvent()
 }
 
@@ -270,22 +276,22 @@ func (r *Replica) isReplica(id sim.NodeID) bool {
 
 // validBallot checks a ballot from the wire: a real round within MaxRound,
 // owned by a replica (and, when owner is set, by the sender).
-func (r *Replica) validBallot(from sim.NodeID, msg sim.Message, b Ballot, owner bool) bool {
+func (r *Replica) validBallot(from sim.NodeID, b Ballot, owner bool) bool {
 	if b.Round == 0 || b.Round > MaxRound || !r.isReplica(b.Node) || (owner && b.Node != from) {
-		r.reject(&r.rej.BadBallot, from, msg, "ballot "+b.String()+" is not a replica's")
+		r.reject(&r.rej.BadBallot, from, r.inMsg, "ballot "+b.String()+" is not a replica's")
 		return false
 	}
 	return true
 }
 
 // validSlot checks a slot from the wire against MaxSlotsAhead.
-func (r *Replica) validSlot(from sim.NodeID, msg sim.Message, slot int) bool {
+func (r *Replica) validSlot(from sim.NodeID, slot int) bool {
 	if slot < 0 {
-		r.reject(&r.rej.Malformed, from, msg, "negative slot")
+		r.reject(&r.rej.Malformed, from, r.inMsg, "negative slot")
 		return false
 	}
 	if slot >= r.commit+MaxSlotsAhead {
-		r.reject(&r.rej.FarSlot, from, msg, "slot beyond MaxSlotsAhead")
+		r.reject(&r.rej.FarSlot, from, r.inMsg, "slot beyond MaxSlotsAhead")
 		return false
 	}
 	return true
@@ -293,9 +299,9 @@ func (r *Replica) validSlot(from sim.NodeID, msg sim.Message, slot int) bool {
 
 // validCommit checks a commit point from the wire. A commit point far
 // ahead is fine: it only makes us ask for catch-up.
-func (r *Replica) validCommit(from sim.NodeID, msg sim.Message, commit int) bool {
+func (r *Replica) validCommit(from sim.NodeID, commit int) bool {
 	if commit < 0 {
-		r.reject(&r.rej.Malformed, from, msg, "negative commit point")
+		r.reject(&r.rej.Malformed, from, r.inMsg, "negative commit point")
 		return false
 	}
 	return true

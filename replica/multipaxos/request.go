@@ -6,7 +6,7 @@ import "github.com/paxossim/paxossim/sim"
 // redirects. A request the dedup table has already answered is answered
 // from it; one already in this leader's log just waits for its slot.
 func (r *Replica) onRequest(from sim.NodeID, m Request) {
-	if !r.validCommand(from, m, m.Cmd, true) {
+	if !r.validCommand(from, m.Cmd, true) {
 		return
 	}
 	c := m.Cmd.Client
@@ -38,7 +38,7 @@ func (r *Replica) onRequest(from sim.NodeID, m Request) {
 
 // validCommand checks a command from the wire. Clients may send Get, Put
 // and Append for themselves only; replicas may also carry no-ops.
-func (r *Replica) validCommand(from sim.NodeID, msg sim.Message, cmd Command, fromClient bool) bool {
+func (r *Replica) validCommand(from sim.NodeID, cmd Command, fromClient bool) bool {
 	why := ""
 	switch {
 	case !cmd.valid():
@@ -52,7 +52,7 @@ func (r *Replica) validCommand(from sim.NodeID, msg sim.Message, cmd Command, fr
 	default:
 		return true
 	}
-	r.reject(&r.rej.Malformed, from, msg, why)
+	r.reject(&r.rej.Malformed, from, r.inMsg, why)
 	return false
 }
 
