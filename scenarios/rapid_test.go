@@ -68,6 +68,12 @@ func runProperty(mutant string, cx *counterexample) func(*rapid.T) {
 		if res.Failure == nil {
 			return
 		}
+		if res.Failure.Check == CheckUnknown {
+			// An inconclusive run is neither a pass nor a counterexample:
+			// rapid counts it as an invalid draw (and fails the test if
+			// most draws are), and never shrinks towards it.
+			t.Skipf("inconclusive: %s", res.Failure.Fact)
+		}
 		cx.record(p, &res)
 		failRun(t, res.Failure)
 	}
