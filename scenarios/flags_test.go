@@ -17,7 +17,7 @@ import (
 // define the flag. A flag on the command line wins over the variable.
 var (
 	flagScenario    = flag.String("scenario", "", "scenario to sweep or replay (default: every base scenario; env PAXOSSIM_SCENARIO)")
-	flagSeeds       = flag.String("seeds", "", "seeds per scenario in a sweep (env PAXOSSIM_SEEDS; default 40, 10 with -short)")
+	flagSeeds       = flag.String("seeds", "", "seeds per scenario in a sweep (env PAXOSSIM_SEEDS; default 60, 10 with -short)")
 	flagBaseSeed    = flag.String("base-seed", "", "first seed of a sweep, decimal or 0x-hex (env PAXOSSIM_BASE_SEED; default: fresh and random, printed first)")
 	flagSeed        = flag.String("seed", "", "replay exactly this seed of -scenario (env PAXOSSIM_SEED)")
 	flagTrace       = flag.Bool("trace", false, "with -seed: print every trace event (env PAXOSSIM_TRACE=1)")
@@ -55,7 +55,7 @@ func value(f *string, name string) string {
 }
 
 func parseSettings() (settings, error) {
-	s := settings{seeds: 40, determinismEvery: 10}
+	s := settings{seeds: 60, determinismEvery: 10}
 	if testing.Short() {
 		s.seeds = 10
 	}

@@ -54,7 +54,7 @@ func buildRegistry() map[string]*Scenario {
 			LossChoices:    []float64{0, 0.01},
 			Faults:         FaultsRandom,
 			FaultKinds:     []faults.Kind{faults.KindPartition, faults.KindIsolate, faults.KindCut, faults.KindBridge, faults.KindRing, faults.KindClog, faults.KindHeal},
-			Expect:         append(expect(20, PathLeaderChange, PathRecovery, PathCatchUp), expect(400, PathGapFill)...),
+			Expect:         append(expect(20, PathLeaderChange, PathRecovery, PathCatchUp), expect(700, PathGapFill)...),
 		},
 		{
 			Name:           "crashes",
@@ -75,7 +75,7 @@ func buildRegistry() map[string]*Scenario {
 			Network:        network.Unordered(),
 			Faults:         FaultsRandom,
 			FaultKinds:     []faults.Kind{faults.KindClock, faults.KindPause},
-			Expect:         expect(20, PathLeaderChange, PathCatchUp),
+			Expect:         append(expect(20, PathLeaderChange), expect(60, PathCatchUp)...),
 		},
 		{
 			Name:           "chaos",
@@ -88,7 +88,8 @@ func buildRegistry() map[string]*Scenario {
 			FIFOChoices:    []bool{true, false},
 			Faults:         FaultsSwarm,
 			FaultGen:       faults.GenConfig{MajorityDown: true, DownMax: 800 * sim.Millisecond},
-			Expect:         append(expect(20, PathLeaderChange, PathRecovery, PathCatchUp, PathDiskRecovery, PathDedup), expect(400, PathGapFill)...),
+			Expect: append(append(expect(20, PathLeaderChange, PathRecovery, PathCatchUp, PathDedup),
+				expect(60, PathDiskRecovery)...), expect(700, PathGapFill)...),
 		},
 	}
 	for _, name := range faults.Nemeses() {
@@ -118,6 +119,12 @@ func buildRegistry() map[string]*Scenario {
 }
 
 // expect builds expectations that each path is reached within n seeds.
+// Each n comes from the share of seeds that reach the path (measured over
+// 1,500 seeds of the scenario), so that a correct protocol misses it with
+// probability below 1e-9: n >= 20.7 / -ln(1 - share). Measured shares:
+// chaos leader-change 1.0, phase1-recovery 0.75, catch-up 0.88, dedup 0.77,
+// disk-recovery 0.34 (n=60), gap-fill 0.043 (n=700); clocks catch-up 0.30
+// (n=60); crashes all >= 0.8; lossy >= 0.95; partitions gap-fill 0.031.
 func expect(n int, paths ...Path) []Expectation {
 	out := make([]Expectation, len(paths))
 	for i, p := range paths {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestSeeds sweeps every base scenario (or -scenario) over -seeds fresh
@@ -110,4 +113,28 @@ func recheck(t *testing.T, st settings) {
 	if v != VerdictOk {
 		t.Errorf("recheck of %s: %s %s", st.recheck, v, fact)
 	}
+}
+
+// TestRarePathsAreReached sweeps chaos long enough for its rarest expected
+// path (gap filling, reached by about 4% of seeds) to be required, from a
+// fresh base seed. About a second on two cores.
+func TestRarePathsAreReached(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 700-seed sweep")
+	}
+	st, err := parseSettings()
+	if err != nil {
+		t.Fatalf("bad flags: %v", err)
+	}
+	sc, _ := Lookup("chaos")
+	within := 0
+	for _, e := range sc.Expect {
+		within = max(within, e.Within)
+	}
+	sum, err := (&Sweep{Scenario: sc, Start: st.baseSeed, Count: within, Parallel: st.parallel, StopAfter: 1}).Run()
+	require.NoError(t, err)
+	for i := range sum.Failed {
+		reportFailure(t, st, &sum.Failed[i])
+	}
+	assert.Empty(t, sum.Missing, "chaos from base seed %d never reached %v in %d seeds; coverage: %s", st.baseSeed, sum.Missing, sum.Runs, sum.Coverage)
 }
