@@ -1,9 +1,12 @@
 package scenarios
 
 import (
+	"bytes"
 	"fmt"
+	"os/exec"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // ReplayCommands returns the go test and command-line invocations that
@@ -35,27 +38,45 @@ func ReplayCommandsFile(p *Params, paramsFile string) (goTest, cli string) {
 	return goTest, cli
 }
 
-// Revision is the VCS revision the binary was built from, with "+dirty"
-// for a modified tree, or "unknown". A seed replays the same run only at the
-// same revision.
+// Revision is the VCS revision the code was built from, with "+dirty" for
+// a modified tree, or "unknown". A seed replays the same run only at the
+// same revision. It reads the build's VCS stamp and, where there is none
+// (go test binaries, or -buildvcs=false), asks git in the working
+// directory, once.
 func Revision() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	rev, dirty := "", false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
+	revisionOnce.Do(func() { revision = readRevision() })
+	return revision
+}
+
+var (
+	revisionOnce sync.Once
+	revision     string
+)
+
+func readRevision() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			if dirty {
+				rev += "+dirty"
+			}
+			return rev
 		}
 	}
-	if rev == "" {
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
 		return "unknown"
 	}
-	if dirty {
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
 		rev += "+dirty"
 	}
 	return rev

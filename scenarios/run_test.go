@@ -326,3 +326,11 @@ func TestSweepKeepsTheLowestFailures(t *testing.T) {
 		assert.Equal(t, uint64(50+i), r.Params.Seed)
 	}
 }
+
+func TestRevisionNamesTheCommit(t *testing.T) {
+	rev := Revision()
+	assert.NotEmpty(t, rev)
+	if rev != "unknown" {
+		assert.Regexp(t, `^[0-9a-f]{40}(\+dirty)?$`, rev)
+	}
+}
