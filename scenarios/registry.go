@@ -92,6 +92,19 @@ func buildRegistry() map[string]*Scenario {
 				expect(60, PathDiskRecovery)...), expect(700, PathGapFill)...),
 		},
 	}
+	base = append(base, &Scenario{
+		Name:           "unhealed",
+		Description:    "correctness only: swarm faults of every kind, a majority may stay down, no heal phase; only safety is checked",
+		ReplicaChoices: []int{3, 5},
+		Workload:       defaultWorkload(),
+		Network:        network.Unordered(),
+		LossChoices:    []float64{0, 0.05, 0.2},
+		DupChoices:     []float64{0, 0.05},
+		FIFOChoices:    []bool{true, false},
+		Faults:         FaultsSwarm,
+		FaultGen:       faults.GenConfig{MajorityDown: true, DownMax: 3 * sim.Second},
+		Checks:         Checks{CorrectnessOnly: true},
+	})
 	for _, name := range faults.Nemeses() {
 		base = append(base, &Scenario{
 			Name:           "nemesis-" + name,
