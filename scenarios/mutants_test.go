@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,28 @@ func TestMutantTargetsCoverTheCatalogue(t *testing.T) {
 // budget. For each mutant it then replays the first failing seed, from the
 // seed and from its saved Params, and checks that the replay reproduces the
 // trace hash and the failing check: a failure is only useful if it replays.
+//
+// Each mutant must be caught by a check that the bug it models can fail
+// (issue #4): a lost quorum or ignored accepted values break agreement
+// (or, reaching clients first, linearizability); a missing AcceptReply
+// stalls the cluster; a reply before the sync shows after a crash as a
+// promise that went back or a broken agreement. A replica's own assertion
+// (a panic) is a valid catch for the mutants that corrupt acceptor state.
+var safety = []Check{CheckLinearizability, CheckAgreement, CheckStability, CheckPrefix}
+
+var expectedChecks = map[string][]Check{
+	"quorum-minus-one":       safety,
+	"no-accept-reply":        {CheckLiveness},
+	"reply-before-sync":      append([]Check{CheckPromise}, safety...),
+	"accept-lower-ballot":    append([]Check{CheckPanic}, safety...),
+	"ignore-accepted-values": append([]Check{CheckPanic}, safety...),
+	"execute-before-commit":  safety,
+}
+
 func TestMutantsCaught(t *testing.T) {
+	for _, m := range MutantNames() {
+		require.Contains(t, expectedChecks, m, "every mutant needs its expected checks")
+	}
 	bases := mutantBases(t)
 	start := time.Now()
 	rows, err := HuntMutants(MutantTargets(), bases)
@@ -68,6 +90,9 @@ func TestMutantsCaught(t *testing.T) {
 				// harness that is not deterministic, a check that ran out
 				// of time.
 				t.Errorf("mutant %s: seed %d of %s failed %s, which does not catch a protocol bug", d.Mutant, d.Seed, d.Scenario, d.Check)
+			}
+			if want := expectedChecks[d.Mutant]; d.Caught && !slices.Contains(want, d.Check) {
+				t.Errorf("mutant %s: seed %d of %s was caught by %s; the bug it models should be caught by one of %v", d.Mutant, d.Seed, d.Scenario, d.Check, want)
 			}
 			if !d.Caught {
 				t.Errorf("mutant %s escaped: %d seeds of %s from base seed %d all passed (measured detection rate %.1f%%)\nreplay: go test ./scenarios -run 'TestSeeds$' -scenario=%s -mutant=%s -base-seed=%d -seeds=%d",
