@@ -133,46 +133,42 @@ func (r *Replica) Start(env sim.Env) {
 // accepted only from replicas; client requests from anyone.
 func (r *Replica) Receive(from sim.NodeID, msg sim.Message) {
 	r.inMsg = msg
-	switch m := msg.(type) {
+	switch msg.(type) {
 	case Request:
-		r.onRequest(from, m)
-	case Prepare:
+		r.dispatch(from, msg)
+	case Prepare, Promise, Accept, AcceptReply, Nack, Heartbeat, LearnRequest, Learn:
 		if r.fromPeer(from, msg) {
-			r.onPrepare(from, m)
-		}
-	case Promise:
-		if r.fromPeer(from, msg) {
-			r.onPromise(from, m)
-		}
-	case Accept:
-		if r.fromPeer(from, msg) {
-			r.onAccept(from, m)
-		}
-	case AcceptReply:
-		if r.fromPeer(from, msg) {
-			r.onAcceptReply(from, m)
-		}
-	case Nack:
-		if r.fromPeer(from, msg) {
-			r.onNack(from, m)
-		}
-	case Heartbeat:
-		if r.fromPeer(from, msg) {
-			r.onHeartbeat(from, m)
-		}
-	case LearnRequest:
-		if r.fromPeer(from, msg) {
-			r.onLearnRequest(from, m)
-		}
-	case Learn:
-		if r.fromPeer(from, msg) {
-			r.onLearn(from, m)
+			r.dispatch(from, msg)
 		}
 	default:
 		r.reject(&r.rej.UnknownType, from, msg, "unknown message type")
 	}
 	r.inMsg = nil
 	r.endEvent()
+}
+
+// dispatch calls the handler of one message, from an admitted sender.
+func (r *Replica) dispatch(from sim.NodeID, msg sim.Message) {
+	switch m := msg.(type) {
+	case Request:
+		r.onRequest(from, m)
+	case Prepare:
+		r.onPrepare(from, m)
+	case Promise:
+		r.onPromise(from, m)
+	case Accept:
+		r.onAccept(from, m)
+	case AcceptReply:
+		r.onAcceptReply(from, m)
+	case Nack:
+		r.onNack(from, m)
+	case Heartbeat:
+		r.onHeartbeat(from, m)
+	case LearnRequest:
+		r.onLearnRequest(from, m)
+	case Learn:
+		r.onLearn(from, m)
+	}
 }
 
 // Timer is the single dispatch point for timers.
