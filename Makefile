@@ -2,8 +2,12 @@
 # fetched through go.mod (pinned); nothing else is installed by hand.
 
 GO        ?= go
-# Packages that run inside a simulation and must stay deterministic.
-DET_PKGS  := ./sim/... ./network/... ./faults/... ./replica/...
+# Packages that run inside a simulation and must stay deterministic: the
+# kernel, the network, the faults, the protocols, the contract, the specs
+# and the run path.
+DET_PKGS  := ./sim/... ./network/... ./faults/... ./replica/... ./protocol/... ./spec/... ./runner/...
+# Modules of their own that use paxossim as a user would.
+EXAMPLES  := examples/toy
 SCENARIO  ?= chaos
 SEED      ?=
 SEEDS     ?= 2000
@@ -13,20 +17,21 @@ BENCH_SEEDS ?= 100000
 MUTANT    ?=
 MUTANT_REPS ?= 5
 
-.PHONY: all test lint vet fmt-check detlint unit fuzz-ci bench sim replay fuzz mutants help
+.PHONY: all test lint vet fmt-check detlint unit examples fuzz-ci bench sim replay fuzz mutants help
 
 all: test
 
 help:
 	@echo "make test    lint + unit tests + bounded seed sweeps (what CI runs)"
 	@echo "make lint    gofmt, go vet, and the determinism linter"
+	@echo "make examples vet and test the example modules ($(EXAMPLES))"
 	@echo "make bench   Go benchmarks"
 	@echo "make sim     the default seed sweep (SCENARIO=$(SCENARIO) SEEDS=$(SEEDS))"
 	@echo "make replay  replay one seed: make replay SCENARIO=chaos SEED=123"
 	@echo "make fuzz    coverage-guided fuzzing for FUZZTIME=$(FUZZTIME)"
 	@echo "make mutants the mutant detection table (MUTANT_REPS=$(MUTANT_REPS) base seeds each), written into the README"
 
-test: lint unit fuzz-ci
+test: lint unit examples fuzz-ci
 
 lint: fmt-check vet detlint
 
@@ -39,9 +44,18 @@ vet:
 
 detlint:
 	$(GO) run ./cmd/detlint $(DET_PKGS)
+	@for d in $(EXAMPLES); do (cd $$d && $(GO) tool detlint ./...) || exit 1; done
 
 unit:
 	$(GO) test -count=1 ./...
+
+# Each example is a module of its own (its go.mod points at this checkout):
+# vetted and tested as a user's module would be.
+examples:
+	@for d in $(EXAMPLES); do \
+		echo "== $$d"; \
+		(cd $$d && $(GO) vet ./... && $(GO) test -count=1 ./...) || exit 1; \
+	done
 
 # A short coverage-guided fuzz run, part of CI. The minimize budget keeps
 # the fuzzer fuzzing instead of shrinking each new input for a minute.

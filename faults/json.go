@@ -260,25 +260,9 @@ func parseFate(s string) (sim.DiskFate, error) {
 	return f, nil
 }
 
-var durationUnits = []struct {
-	suffix string
-	scale  int64
-}{{"s", int64(sim.Second)}, {"ms", int64(sim.Millisecond)}, {"us", int64(sim.Microsecond)}, {"ns", 1}}
-
 // formatDuration writes d as an integer in the largest unit that divides it
-// exactly: "2s", "250ms", "-50ms", "1500us", "7ns", "0s".
-func formatDuration(d sim.Duration) string {
-	v := int64(d)
-	if v == 0 {
-		return "0s"
-	}
-	for _, u := range durationUnits {
-		if v%u.scale == 0 {
-			return strconv.FormatInt(v/u.scale, 10) + u.suffix
-		}
-	}
-	panic("unreachable")
-}
+// exactly: "2s", "250ms", "-50ms", "1500us", "7ns", "0s" (sim.Duration.Exact).
+func formatDuration(d sim.Duration) string { return d.Exact() }
 
 // parseDuration parses a decimal number with a unit (ns, us, µs, ms, s),
 // exactly: "1.5s" is 1500ms, and a value finer than a nanosecond or outside

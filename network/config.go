@@ -15,39 +15,39 @@ type Config struct {
 	// LatencyMin is the smallest one-way latency of a message between two
 	// distinct nodes. 0 means messages may arrive at the instant they are
 	// sent (still after the sending handler returns).
-	LatencyMin sim.Duration
+	LatencyMin sim.Duration `json:"latency_min"`
 	// LatencyJitter spreads latency uniformly over
 	// [LatencyMin, LatencyMin+LatencyJitter). It is what reorders messages
 	// on a link that is not FIFO. 0 means every message takes LatencyMin
 	// (plus any tail).
-	LatencyJitter sim.Duration
+	LatencyJitter sim.Duration `json:"latency_jitter"`
 	// TailProb is the probability that a message gets an extra tail delay
 	// drawn from a truncated Pareto distribution (alpha = 1) on
 	// [TailMax/100, TailMax]: P(extra > x) ~ (TailMax/x - 1)/99. 0 means
 	// no tail.
-	TailProb float64
+	TailProb float64 `json:"tail_prob"`
 	// TailMax is the largest tail delay. It must be > 0 when TailProb > 0
 	// and is ignored otherwise.
-	TailMax sim.Duration
+	TailMax sim.Duration `json:"tail_max"`
 	// LossProb is the probability that a message between two distinct
 	// nodes is lost at send (sim.CauseLoss). 0 means no random loss.
-	LossProb float64
+	LossProb float64 `json:"loss_prob"`
 	// DupProb is the probability that a message that was not lost is
 	// delivered twice; each copy draws its own latency. 0 means never.
-	DupProb float64
+	DupProb float64 `json:"dup_prob"`
 	// FIFO makes every directed link first-in first-out: a message never
 	// overtakes one sent earlier on the same link (its delivery time is the
 	// later of its drawn time and the link's last scheduled time). false
 	// lets latency variance reorder messages.
-	FIFO bool
+	FIFO bool `json:"fifo"`
 	// CapacityPerLink bounds the messages in flight (scheduled or held by a
 	// clog, not yet arrived) on one directed link; a message sent on a full
 	// link is dropped (sim.CauseOverflow). 0 means unlimited.
-	CapacityPerLink int
+	CapacityPerLink int `json:"capacity_per_link"`
 	// Servers is the number of server nodes, which have ids
 	// 0..Servers-1; the other nodes are clients. Isolate and MajoritiesRing
 	// cut links among servers only. 0 means every node is a server.
-	Servers int
+	Servers int `json:"servers"`
 }
 
 // Fixed parameters of the model that are not worth a knob.

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +13,11 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/paxossim/paxossim/faults"
+	"github.com/paxossim/paxossim/lincheck"
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/sim"
+	"github.com/paxossim/paxossim/spec"
 )
 
 // Artifacts are the files a failure leaves behind, so that a person can
@@ -49,8 +52,11 @@ func (a *Artifacts) String() string {
 func WriteArtifacts(dir string, res *Result) (*Artifacts, error) {
 	p := &res.Params
 	a := &Artifacts{Dir: filepath.Join(dir, fmt.Sprintf("%s-seed%d", p.Scenario, p.Seed))}
-	if p.Protocol.Mutant != "" {
-		a.Dir += "-" + p.Protocol.Mutant
+	if p.Protocol != DefaultProtocol {
+		a.Dir += "-" + p.Protocol
+	}
+	if p.Mutant != "" {
+		a.Dir += "-" + p.Mutant
 	}
 	if err := os.MkdirAll(a.Dir, 0o755); err != nil {
 		return nil, err
@@ -70,7 +76,11 @@ func WriteArtifacts(dir string, res *Result) (*Artifacts, error) {
 		return nil, fmt.Errorf("re-running seed %d for its trace gave hash %016x, not %016x: the run is not deterministic", p.Seed, again.Hash, res.Hash)
 	}
 	a.History = filepath.Join(a.Dir, "history.json")
-	if err := writeJSON(a.History, EncodeHistory(res.History)); err != nil {
+	hist, err := EncodeHistory(p.Protocol, res.History)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeJSON(a.History, hist); err != nil {
 		return nil, err
 	}
 	a.Params = filepath.Join(a.Dir, "params.json")
@@ -82,7 +92,7 @@ func WriteArtifacts(dir string, res *Result) (*Artifacts, error) {
 		return nil, err
 	}
 	a.Visualization = filepath.Join(a.Dir, "history.html")
-	if err := Visualize(a.Visualization, res.History, p.Plan, p.Checks.CheckTimeout); err != nil {
+	if err := Visualize(a.Visualization, p, res.History); err != nil {
 		return nil, err
 	}
 	a.Report = filepath.Join(a.Dir, "report.txt")
@@ -100,34 +110,23 @@ func writeJSON(path string, v any) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-// LoadParams reads a run saved as JSON (an artifacts directory's
-// params.json, or a shrunk counterexample) and validates it.
-func LoadParams(path string) (Params, error) {
-	data, err := os.ReadFile(path)
+// LoadParams reads a saved run (a params.json, or the plan.json next to
+// one) and validates it in full.
+func LoadParams(path string) (Params, error) { return runner.LoadParams(path) }
+
+// Visualize writes porcupine's HTML visualization of a run's history, with
+// each fault of the plan as an annotation on the timeline.
+func Visualize(path string, p *Params, history []spec.Operation) error {
+	m, err := modelOf(p)
 	if err != nil {
-		return Params{}, err
+		return err
 	}
-	var p Params
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return Params{}, fmt.Errorf("%s: %v", path, err)
-	}
-	if err := p.Validate(); err != nil {
-		return Params{}, fmt.Errorf("%s: %v", path, err)
-	}
-	return p, nil
+	_, info := lincheck.CheckVerbose(m, history, time.Duration(p.Checks.CheckTimeout))
+	info.AddAnnotations(faultAnnotations(p.Plan, history))
+	return porcupine.VisualizePath(lincheck.Model(m), info, path)
 }
 
-// Visualize writes porcupine's HTML visualization of the history, with each
-// fault of the plan as an annotation on the timeline.
-func Visualize(path string, history []porcupine.Operation, plan faults.Plan, timeout time.Duration) error {
-	_, info := CheckKV(history, orDefault(timeout, DefaultCheckTimeout))
-	info.AddAnnotations(faultAnnotations(plan, history))
-	return porcupine.VisualizePath(KVModel(), info, path)
-}
-
-func faultAnnotations(plan faults.Plan, history []porcupine.Operation) []porcupine.Annotation {
+func faultAnnotations(plan faults.Plan, history []spec.Operation) []porcupine.Annotation {
 	end := int64(0)
 	for _, op := range history {
 		end = max(end, op.Return)
@@ -151,72 +150,107 @@ func faultAnnotations(plan faults.Plan, history []porcupine.Operation) []porcupi
 	return out
 }
 
-// historyOp is the JSON form of one operation.
-type historyOp struct {
-	Client  int    `json:"client"`
-	Op      string `json:"op"`
-	Key     string `json:"key"`
-	Value   string `json:"value,omitempty"`
-	Call    int64  `json:"call_ns"`
-	Return  int64  `json:"return_ns"`
-	Output  string `json:"output,omitempty"`
-	Unknown bool   `json:"unknown,omitempty"`
+// HistoryFile is the JSON form of a history (history.json): the spec names
+// how to read each operation's input and output.
+type HistoryFile struct {
+	Schema   int         `json:"schema"`
+	Protocol string      `json:"protocol"`
+	Spec     string      `json:"spec"`
+	Ops      []HistoryOp `json:"ops"`
 }
 
-// EncodeHistory converts a history to its JSON form.
-func EncodeHistory(ops []porcupine.Operation) []historyOp {
-	out := make([]historyOp, len(ops))
+// HistoryOp is one operation of a HistoryFile.
+type HistoryOp struct {
+	Client  int             `json:"client"`
+	Call    int64           `json:"call_ns"`
+	Return  int64           `json:"return_ns"`
+	Input   json.RawMessage `json:"input"`
+	Output  json.RawMessage `json:"output,omitempty"`
+	Unknown bool            `json:"unknown,omitempty"`
+}
+
+// EncodeHistory converts a history of a protocol's run to its JSON form.
+func EncodeHistory(protocolName string, ops []spec.Operation) (HistoryFile, error) {
+	proto, err := protocol.Lookup(protocolName)
+	if err != nil {
+		return HistoryFile{}, err
+	}
+	f := HistoryFile{Schema: runner.Schema, Protocol: protocolName, Spec: proto.Spec, Ops: make([]HistoryOp, len(ops))}
 	for i, op := range ops {
-		in, o := op.Input.(KVInput), op.Output.(KVOutput)
-		out[i] = historyOp{Client: op.ClientId, Op: in.Op.String(), Key: in.Key, Value: in.Value,
-			Call: op.Call, Return: op.Return, Output: o.Value, Unknown: o.Unknown}
-	}
-	return out
-}
-
-// DecodeHistory reads a history written by WriteArtifacts.
-func DecodeHistory(data []byte) ([]porcupine.Operation, error) {
-	var raw []historyOp
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("history: %v", err)
-	}
-	out := make([]porcupine.Operation, len(raw))
-	for i, h := range raw {
-		var op KVOp
-		for _, o := range []KVOp{KVGet, KVPut, KVAppend} {
-			if o.String() == h.Op {
-				op = o
+		h := HistoryOp{Client: op.Client, Call: op.Call, Return: op.Return}
+		if h.Input, err = json.Marshal(op.Input); err != nil {
+			return HistoryFile{}, fmt.Errorf("history: operation %d: %v", i, err)
+		}
+		if _, h.Unknown = op.Output.(spec.Unknown); !h.Unknown {
+			if h.Output, err = json.Marshal(op.Output); err != nil {
+				return HistoryFile{}, fmt.Errorf("history: operation %d: %v", i, err)
 			}
 		}
-		if op == 0 {
-			return nil, fmt.Errorf("history: operation %d: unknown op %q", i, h.Op)
+		f.Ops[i] = h
+	}
+	return f, nil
+}
+
+// DecodeHistory reads a history written by WriteArtifacts, and returns it
+// with the model of its spec.
+func DecodeHistory(data []byte) ([]spec.Operation, spec.Model, error) {
+	var f HistoryFile
+	if err := spec.DecodeStrict(data, &f); err != nil {
+		return nil, spec.Model{}, fmt.Errorf("history: %v", err)
+	}
+	if f.Schema != runner.Schema {
+		return nil, spec.Model{}, fmt.Errorf("history: schema %d: this paxossim reads schema %d", f.Schema, runner.Schema)
+	}
+	sp, err := spec.Lookup(f.Spec)
+	if err != nil {
+		return nil, spec.Model{}, fmt.Errorf("history: %v", err)
+	}
+	out := make([]spec.Operation, len(f.Ops))
+	for i, h := range f.Ops {
+		in, err := sp.DecodeInput(h.Input)
+		if err != nil {
+			return nil, spec.Model{}, fmt.Errorf("history: operation %d: %v", i, err)
+		}
+		var o any = spec.Unknown{}
+		if !h.Unknown {
+			if o, err = sp.DecodeOutput(h.Output); err != nil {
+				return nil, spec.Model{}, fmt.Errorf("history: operation %d: %v", i, err)
+			}
 		}
 		if h.Call > h.Return {
-			return nil, fmt.Errorf("history: operation %d: call %d after return %d", i, h.Call, h.Return)
+			return nil, spec.Model{}, fmt.Errorf("history: operation %d: call %d after return %d", i, h.Call, h.Return)
 		}
-		out[i] = porcupine.Operation{ClientId: h.Client, Input: KVInput{Op: op, Key: h.Key, Value: h.Value},
-			Call: h.Call, Return: h.Return, Output: KVOutput{Value: h.Output, Unknown: h.Unknown}}
+		m := sp.Model()
+		if m.Valid != nil {
+			if err := m.Valid(in, o); err != nil {
+				return nil, spec.Model{}, fmt.Errorf("history: operation %d: %v", i, err)
+			}
+		}
+		out[i] = spec.Operation{Client: h.Client, Input: in, Output: o, Call: h.Call, Return: h.Return}
 	}
-	return out, nil
+	return out, sp.Model(), nil
 }
 
 // Recheck re-runs the linearizability check on the history saved in an
 // artifacts directory, without re-running the simulation: for a fixed
-// checker or model.
+// checker or model. timeout 0 means the default bound.
 func Recheck(dir string, timeout time.Duration) (Verdict, string, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "history.json"))
 	if err != nil {
 		return "", "", err
 	}
-	ops, err := DecodeHistory(data)
+	ops, m, err := DecodeHistory(data)
 	if err != nil {
 		return "", "", err
 	}
-	timeout = orDefault(timeout, DefaultCheckTimeout)
-	v, _ := CheckKV(ops, timeout)
+	timeout = orDefault(timeout, time.Duration(runner.DefaultCheckTimeout))
+	v := lincheck.Check(m, ops, timeout)
 	fact := ""
-	if v == VerdictViolation {
-		fact = firstBadKey(ops, timeout)
+	switch v {
+	case VerdictViolation:
+		fact = lincheck.FirstBad(m, ops, timeout)
+	case VerdictUnknown:
+		fact = fmt.Sprintf("the check did not finish within %v (%d operations)", timeout, len(ops))
 	}
 	return v, fact, nil
 }

@@ -1,4 +1,4 @@
-package scenarios
+package scenarios_test
 
 import (
 	"flag"
@@ -11,15 +11,16 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"pgregory.net/rapid"
+
+	"github.com/paxossim/paxossim/paxossimtest"
+	"github.com/paxossim/paxossim/replica/multipaxos"
+	"github.com/paxossim/paxossim/scenarios"
 )
 
-// FuzzCluster is coverage-guided fuzzing of whole runs: the fuzzer's bytes
-// are the choice stream RunGen decodes into a run (8 bytes per choice,
-// little-endian, as rapid.MakeFuzz reads them), so go test -fuzz explores
-// the same space as TestRapid, steered by the coverage of the protocol and
-// the harness instead of at random. The property is the same: every check
-// passes, for the correct protocol or for -mutant.
+// FuzzCluster is coverage-guided fuzzing of whole runs (paxossimtest.Fuzz):
+// the fuzzer's bytes are the choice stream scenarios.RunGen decodes into a
+// run, and the property is that every check passes, for the protocol or for
+// -paxossim.mutant.
 //
 //	go test ./scenarios -run '^$' -fuzz '^FuzzCluster$' -fuzztime 60s -fuzzminimizetime 100x
 //
@@ -33,65 +34,23 @@ import (
 // Without -fuzz it runs the seed corpus (testdata/fuzz/FuzzCluster) as a
 // test. A failing input is saved by the fuzzer under that directory (replay
 // with go test ./scenarios -run 'FuzzCluster/NAME'); the failing run is also
-// saved as Params JSON and printed with its -plan replay command.
-func FuzzCluster(f *testing.F) {
-	mutant := value(flagMutant, "mutant")
-	if mutant != "" && !knownMutant(mutant) {
-		f.Fatalf("-mutant=%q: unknown (have: %s)", mutant, strings.Join(MutantNames(), ", "))
-	}
-	prop := func(cx *counterexample) func(*testing.T, []byte) {
-		return rapid.MakeFuzz(runProperty(mutant, cx))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var cx counterexample
-		t.Cleanup(func() {
-			if !t.Failed() || cx.params == nil {
-				return
-			}
-			dir, err := os.MkdirTemp("", "paxossim-fuzz-")
-			if err != nil {
-				t.Logf("saving the failing run: %v", err)
-				return
-			}
-			path, err := cx.save(dir)
-			if err != nil {
-				t.Logf("saving the failing run: %v", err)
-			}
-			t.Log("\n" + cx.describe("failing run", path))
-		})
-		prop(&cx)(t, padChoices(data))
-	})
-}
-
-// fuzzChoicesMax is how many bytes of choices a run can take at most
-// (every draw reads 8 bytes; a plan of 16 faults with its tapes reads about
-// 3 KiB), rounded up generously.
-const fuzzChoicesMax = 16 << 10
-
-// padChoices extends the fuzzer's bytes with zeros, which RunGen reads as
-// the simplest choice of each remaining draw (no more faults, the first
-// option). Without it, rapid skips every input too short for the run it
-// starts to describe, and the fuzzer would waste most of its inputs.
-func padChoices(data []byte) []byte {
-	if len(data) >= fuzzChoicesMax {
-		return data
-	}
-	out := make([]byte, fuzzChoicesMax)
-	copy(out, data)
-	return out
-}
+// saved as params JSON and printed with its -paxossim.plan replay command.
+func FuzzCluster(f *testing.F) { paxossimtest.Fuzz(f, paxossimtest.Options{}) }
 
 var flagUpdateFuzzCorpus = flag.Bool("update-fuzz-corpus", false, "TestFuzzCorpus: rewrite FuzzCluster's seed corpus")
 
 const fuzzCorpusDir = "testdata/fuzz/FuzzCluster"
 
 // TestFuzzCorpus checks FuzzCluster's seed corpus: it exists, every entry
-// decodes to a run, and together they reach every protocol path the
-// harness counts, so that fuzzing starts from runs that already exercise
-// leader changes, recovery, gap filling, catch-up, disk recovery,
-// deduplication and client retries. With -update-fuzz-corpus it rewrites
-// the corpus: the empty input (the simplest run) and, from a fixed stream
-// of random inputs, each one that reaches a path none before it reached.
+// decodes to a run that passes, and together they reach every probe of the
+// protocol (and the harness's client-retry), so that fuzzing starts from
+// runs that already exercise leader changes, recovery, gap filling,
+// catch-up, disk recovery, deduplication and client retries. With
+// -update-fuzz-corpus it rewrites the corpus: the empty input (the
+// simplest run) and, from a fixed stream of random inputs, each one that
+// reaches a probe none before it reached.
+//
+//	go test ./scenarios -run '^TestFuzzCorpus$' -update-fuzz-corpus
 func TestFuzzCorpus(t *testing.T) {
 	if *flagUpdateFuzzCorpus {
 		writeFuzzCorpus(t)
@@ -99,49 +58,45 @@ func TestFuzzCorpus(t *testing.T) {
 	entries, err := filepath.Glob(filepath.Join(fuzzCorpusDir, "*"))
 	require.NoError(t, err)
 	require.NotEmpty(t, entries, "no seed corpus in %s (write it with -update-fuzz-corpus)", fuzzCorpusDir)
-	var reached Coverage
+	var reached scenarios.Coverage
 	for _, path := range entries {
 		data, err := readFuzzEntry(path)
 		require.NoError(t, err, path)
-		p := decodeRun(t, data)
-		res := RunParams(p, RunOptions{})
+		p := paxossimtest.DecodeRun(t, multipaxos.Name, data)
+		require.NoError(t, p.Validate(), path)
+		res := scenarios.RunParams(p, scenarios.RunOptions{})
 		require.Nil(t, res.Failure, "%s: %v", path, res.Failure)
 		reached.Add(res.Coverage)
 	}
-	for _, path := range Paths() {
-		require.Positive(t, reached.Get(path), "no corpus entry reaches %s (coverage %s); if the protocol changed, rewrite the corpus: go test ./scenarios -run '^TestFuzzCorpus$' -update-fuzz-corpus", path, reached)
+	for _, probe := range multipaxos.Protocol.ProbeNames() {
+		n, _ := reached.Get(probe)
+		require.Positive(t, n, "no corpus entry reaches %s (coverage %s); if the protocol or RunGen changed, rewrite the corpus: go test ./scenarios -run '^TestFuzzCorpus$' -update-fuzz-corpus", probe, reached)
 	}
-}
-
-// decodeRun decodes fuzz bytes into the run FuzzCluster would check.
-func decodeRun(t *testing.T, data []byte) Params {
-	var p Params
-	rapid.MakeFuzz(func(rt *rapid.T) { p = Params(shownRunGen("").Draw(rt, "run")) })(t, padChoices(data))
-	return p
 }
 
 func writeFuzzCorpus(t *testing.T) {
 	require.NoError(t, os.RemoveAll(fuzzCorpusDir))
 	require.NoError(t, os.MkdirAll(fuzzCorpusDir, 0o755))
 	r := rand.New(rand.NewPCG(5, 5)) // a fixed stream: the corpus is the same each time it is written
-	var reached Coverage
+	var reached scenarios.Coverage
 	write := func(name string, data []byte) {
 		content := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
 		require.NoError(t, os.WriteFile(filepath.Join(fuzzCorpusDir, name), []byte(content), 0o644))
 	}
 	write("simplest", nil)
-	for i := 0; i < 2000 && len(missing(reached)) > 0; i++ {
+	tried := 0
+	for ; tried < 2000 && len(unreached(reached)) > 0; tried++ {
 		data := make([]byte, 8*(16+r.IntN(112)))
 		for j := range data {
 			data[j] = byte(r.Uint32())
 		}
-		res := RunParams(decodeRun(t, data), RunOptions{})
+		res := scenarios.RunParams(paxossimtest.DecodeRun(t, multipaxos.Name, data), scenarios.RunOptions{})
 		if res.Failure != nil {
 			continue
 		}
-		var adds []Path
-		for _, p := range missing(reached) {
-			if res.Coverage.Get(p) > 0 {
+		var adds []string
+		for _, p := range unreached(reached) {
+			if n, _ := res.Coverage.Get(p); n > 0 {
 				adds = append(adds, p)
 			}
 		}
@@ -151,13 +106,14 @@ func writeFuzzCorpus(t *testing.T) {
 		reached.Add(res.Coverage)
 		write(fmt.Sprintf("reaches-%s", adds[0]), data)
 	}
-	t.Logf("wrote the corpus to %s; coverage %s", fuzzCorpusDir, reached)
+	t.Logf("wrote the corpus to %s from %d random inputs; coverage %s", fuzzCorpusDir, tried, reached)
 }
 
-func missing(c Coverage) []Path {
-	var out []Path
-	for _, p := range Paths() {
-		if c.Get(p) == 0 {
+// unreached lists the protocol's probes that c has not reached.
+func unreached(c scenarios.Coverage) []string {
+	var out []string
+	for _, p := range multipaxos.Protocol.ProbeNames() {
+		if n, _ := c.Get(p); n == 0 {
 			out = append(out, p)
 		}
 	}

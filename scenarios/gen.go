@@ -8,8 +8,10 @@ import (
 
 	"github.com/paxossim/paxossim/faults"
 	"github.com/paxossim/paxossim/network"
-	"github.com/paxossim/paxossim/replica/multipaxos"
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/sim"
+	"github.com/paxossim/paxossim/spec"
 )
 
 // RunGenScenario is the Scenario name of runs drawn by RunGen. It is not in
@@ -21,11 +23,7 @@ const RunGenScenario = "rapid"
 // choice, because rapid shrinks every number towards 0: a shrunk run says
 // "even on a FIFO network without loss", not "on some network".
 var (
-	genReplicas = []int{3, 5}
-	// genMixes are operation mixes (get, put, append). Append comes first
-	// because it is the sharpest: a lost or doubled append shows in every
-	// later read of the key.
-	genMixes = [][3]int{{0, 0, 1}, {1, 0, 1}, {2, 1, 3}, {1, 1, 0}, {1, 1, 1}}
+	genServers = []int{3, 5}
 	// genThinks are think-time ranges: the named scenarios' first, which
 	// spreads even a few operations over the first faults (so that a
 	// shrunk run still has faults that matter), then short and none.
@@ -46,7 +44,6 @@ var (
 const (
 	genClientsMax = 5
 	genOpsMax     = 40 // per client
-	genKeysMax    = 3
 	// genRate is the fault rate of the plans, in faults per second: gaps
 	// between faults are drawn from [0, 2/genRate]. Measured over 1000
 	// drawn runs per rate (1, 2, 4, 8, 16), 1 and 2 find the mutants most
@@ -54,36 +51,58 @@ const (
 	genRate = 2
 )
 
-// RunGen is a rapid generator of whole runs of the protocol with the given
-// mutant ("" is the correct protocol): the cluster size, the workload, the
-// network, a fault plan (faults.PlanGen) and the seed of the low-level
-// noise the kernel draws as the run goes. Every Params it draws validates,
-// with the default Checks and HealAt at the plan's heal-all.
+// RunGen is a rapid generator of whole runs of the named protocol with the
+// given mutant ("" is the correct protocol): the cluster size, the
+// workload (clients, operations, one of the spec's workload Variants, think
+// time), the network, a fault plan (faults.PlanGen) and the seed of the
+// low-level noise the kernel draws as the run goes. Every Params it draws
+// validates, with the default checks (a short check bound) and HealAt at
+// the plan's heal-all. It panics for an unknown protocol or mutant (a
+// programming error in the property).
 //
 // The draws come in order of importance, and each maps 0 to its simplest
 // choice, because rapid shrinks towards earlier, smaller numbers: first
 // the cluster size (3 before 5), then the clients, the operations per
-// client, the keys, the mix and the think time, then the network (latency
-// profile, loss, duplication, FIFO), then the plan (which shrinks by
-// deleting faults, pulling them earlier and shortening them), and the
+// client, the spec's workload variant and the think time, then the network
+// (latency profile, loss, duplication, FIFO), then the plan (which shrinks
+// by deleting faults, pulling them earlier and shortening them), and the
 // noise seed last. A shrunk counterexample is therefore a small cluster, a
 // few operations and a few faults.
 //
 // It is also what FuzzCluster decodes the fuzzer's bytes with, so that
 // coverage-guided fuzzing explores the same space.
-func RunGen(mutant string) *rapid.Generator[Params] {
+func RunGen(protocolName, mutant string) *rapid.Generator[Params] {
+	proto, err := protocol.Lookup(protocolName)
+	if err != nil {
+		panic(err)
+	}
+	if err := proto.CheckMutant(mutant); err != nil {
+		panic(err)
+	}
+	sp, err := spec.Lookup(proto.Spec)
+	if err != nil {
+		panic(err)
+	}
+	variants := sp.Variants()
+	var sizes []int
+	for _, n := range genServers {
+		if n <= proto.MaxServers {
+			sizes = append(sizes, n)
+		}
+	}
+	if len(sizes) == 0 {
+		sizes = []int{proto.MaxServers}
+	}
 	return rapid.Custom(func(t *rapid.T) Params {
-		replicas := genReplicas[rapid.IntRange(0, len(genReplicas)-1).Draw(t, "replicas")]
+		servers := sizes[rapid.IntRange(0, len(sizes)-1).Draw(t, "servers")]
 		w := Workload{
 			Clients: rapid.IntRange(1, genClientsMax).Draw(t, "clients"),
 			Ops:     rapid.IntRange(1, genOpsMax).Draw(t, "ops"),
-			Keys:    rapid.IntRange(1, genKeysMax).Draw(t, "keys"),
 			// Not drawn: clients that start during the first election make
-			// histories porcupine cannot settle (see Workload.StartAfter).
+			// histories the checker cannot settle (see Workload.StartAfter).
 			StartAfter: DefaultStartAfter,
 		}
-		mix := genMixes[rapid.IntRange(0, len(genMixes)-1).Draw(t, "mix")]
-		w.GetWeight, w.PutWeight, w.AppendWeight = mix[0], mix[1], mix[2]
+		w.Spec = variants[rapid.IntRange(0, len(variants)-1).Draw(t, "workload")]
 		think := genThinks[rapid.IntRange(0, len(genThinks)-1).Draw(t, "think")]
 		w.ThinkMin, w.ThinkMax = think[0], think[1]
 
@@ -91,7 +110,7 @@ func RunGen(mutant string) *rapid.Generator[Params] {
 		net.LossProb = genLoss[rapid.IntRange(0, len(genLoss)-1).Draw(t, "loss")]
 		net.DupProb = genDup[rapid.IntRange(0, len(genDup)-1).Draw(t, "dup")]
 		net.FIFO = genFIFO[rapid.IntRange(0, len(genFIFO)-1).Draw(t, "fifo")]
-		net.Servers = replicas
+		net.Servers = servers
 
 		// The same fault model as the chaos scenario: every kind, a
 		// majority may be down, crashed servers come back within 800ms.
@@ -102,18 +121,28 @@ func RunGen(mutant string) *rapid.Generator[Params] {
 			MajorityDown: true,
 			DownMax:      800 * sim.Millisecond,
 		}
-		plan := faults.PlanGen(replicas+w.Clients, replicas, gen).Draw(t, "plan")
+		plan := faults.PlanGen(servers+w.Clients, servers, gen).Draw(t, "plan")
 		healAt, _ := plan.HealAt() // PlanGen always ends with a heal-all
 
+		cfg, err := proto.Config(nil, servers)
+		if err != nil {
+			panic(err)
+		}
+		checks := runner.DefaultChecks()
+		checks.CheckTimeout = sim.Duration(GenCheckTimeout)
 		return Params{
+			Schema:   runner.Schema,
 			Scenario: RunGenScenario,
 			Seed:     rapid.Uint64().Draw(t, "seed"),
-			Replicas: replicas,
+			Protocol: proto.Name,
+			Mutant:   mutant,
+			Servers:  servers,
+			Config:   cfg,
 			Workload: w,
+			Client:   runner.DefaultClient(),
 			Network:  net,
 			Plan:     plan,
-			Protocol: multipaxos.Config{N: replicas, Mutant: mutant},
-			Checks:   Checks{CheckTimeout: GenCheckTimeout},
+			Checks:   checks,
 			HealAt:   healAt,
 		}
 	})
@@ -123,7 +152,8 @@ func RunGen(mutant string) *rapid.Generator[Params] {
 // reaches workloads (one key, no think time, a long latency tail) whose
 // histories porcupine cannot settle in minutes, although they are
 // linearizable; the properties treat such a run as inconclusive (see
-// runProperty), so a short bound keeps them from spending their time there.
+// paxossimtest.Property), so a short bound keeps them from spending their
+// time there.
 const GenCheckTimeout = 2 * time.Second
 
 // minimizeRunsMax bounds the runs MinimizeParams may spend.
@@ -132,10 +162,11 @@ const minimizeRunsMax = 1000
 // MinimizeParams shrinks a failing run further, in the space of Params:
 // where rapid shrinks the numbers RunGen drew (and deleting a fault there
 // moves every later fault, whose times are gaps), this pass deletes faults
-// at their absolute times (one at a time, then in pairs), halves and decrements the operations per client,
-// removes clients and keys, tries 3 replicas instead of 5, and turns off
-// loss and duplication, keeping each change with which the
-// run still fails the same way. fails runs a candidate and reports that;
+// at their absolute times (one at a time, then in pairs), halves and
+// decrements the operations per client, removes clients, takes the spec's
+// simpler workloads (fewer keys), tries 3 servers instead of 5, and turns
+// off loss and duplication, keeping each change with which the run still
+// fails the same way. fails runs a candidate and reports that;
 // invalid candidates (a restart whose crash was deleted, a fault naming a
 // removed node) are skipped. It is deterministic, spends at most
 // minimizeRunsMax runs, and returns the smallest run found and the runs
@@ -171,8 +202,10 @@ func minimizeCandidates(p Params) []Params {
 		change(&c)
 		out = append(out, c)
 	}
-	if p.Replicas > 3 {
-		with(func(c *Params) { c.Replicas, c.Network.Servers, c.Protocol.N = 3, 3, 3 })
+	if proto, err := protocol.Lookup(p.Protocol); err == nil && p.Servers > 3 {
+		if cfg, err := proto.Config(p.Config, 3); err == nil {
+			with(func(c *Params) { c.Servers, c.Network.Servers, c.Config = 3, 3, cfg })
+		}
 	}
 	for i, f := range p.Plan.Faults {
 		if f.Kind != faults.KindHealAll {
@@ -196,8 +229,14 @@ func minimizeCandidates(p Params) []Params {
 			with(func(c *Params) { c.Workload.Ops = ops })
 		}
 	}
-	if p.Workload.Keys > 1 {
-		with(func(c *Params) { c.Workload.Keys-- })
+	if proto, err := protocol.Lookup(p.Protocol); err == nil {
+		if sp, err := spec.Lookup(proto.Spec); err == nil {
+			if wl, err := sp.Workload(p.Workload.Spec); err == nil {
+				for _, simpler := range wl.Simpler() {
+					with(func(c *Params) { c.Workload.Spec = simpler })
+				}
+			}
+		}
 	}
 	if p.Network.LossProb > 0 {
 		with(func(c *Params) { c.Network.LossProb = 0 })

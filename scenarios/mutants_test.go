@@ -1,8 +1,6 @@
-package scenarios
+package scenarios_test
 
 import (
-	crand "crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -10,18 +8,24 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/paxossimtest"
+	"github.com/paxossim/paxossim/replica/multipaxos"
+	"github.com/paxossim/paxossim/scenarios"
 )
 
-// The mutant detection suite (STYLE.md guideline 12f): every mutant must be
+// The mutant detection suite: every mutant must be
 // caught within its budget of fresh seeds. TestMutantsCaught asserts it in
 // every go test run; TestMutantTable (make mutants) prints the detection
-// table and, with -update-readme, writes it into the README.
+// table and, with -update-readme, writes it into the README. The base seed
+// comes from -paxossim.base-seed (paxossimtest's flags), fresh otherwise.
 var (
 	flagMutantTable  = flag.Bool("mutant-table", false, "TestMutantTable: hunt every mutant and print the detection table (make mutants)")
 	flagMutantReps   = flag.Int("mutant-reps", 5, "base seeds each mutant is hunted from (TestMutantsCaught, TestMutantTable)")
@@ -40,52 +44,57 @@ const (
 // target names a real mutant and scenario.
 func TestMutantTargetsCoverTheCatalogue(t *testing.T) {
 	var names []string
-	for _, tg := range MutantTargets() {
+	for _, tg := range scenarios.MutantTargets() {
+		assert.Equal(t, multipaxos.Name, tg.Protocol, tg.Mutant)
 		names = append(names, tg.Mutant)
-		_, err := Lookup(tg.Scenario)
+		_, err := scenarios.LookupFor(tg.Protocol, tg.Scenario)
 		assert.NoError(t, err, tg.Mutant)
 		assert.Positive(t, tg.Budget, tg.Mutant)
 	}
-	assert.Equal(t, MutantNames(), names, "MutantTargets must list every mutant once, in catalogue order")
+	assert.Equal(t, multipaxos.Protocol.MutantNames(), names, "MutantTargets must list every mutant once, in catalogue order")
+	assert.Equal(t, scenarios.MutantTargets(), scenarios.MutantTargetsFor(multipaxos.Name))
+	assert.Empty(t, scenarios.MutantTargetsFor("raft"))
 }
 
-// TestMutantsCaught hunts every mutant from -mutant-reps fresh base seeds
-// (or -base-seed and the bases after it) and fails if one escapes its
-// budget. For each mutant it then replays the first failing seed, from the
-// seed and from its saved Params, and checks that the replay reproduces the
-// trace hash and the failing check: a failure is only useful if it replays.
-//
-// Each mutant must be caught by a check that the bug it models can fail
-// (issue #4): a lost quorum or ignored accepted values break agreement
+// Each mutant must be caught by a check that the bug it models can fail:
+// a lost quorum or ignored accepted values break agreement
 // (or, reaching clients first, linearizability); a missing AcceptReply
 // stalls the cluster; a reply before the sync shows after a crash as a
 // promise that went back or a broken agreement. A replica's own assertion
 // (a panic) is a valid catch for the mutants that corrupt acceptor state.
-var safety = []Check{CheckLinearizability, CheckAgreement, CheckStability, CheckPrefix}
+// The README's mutant table lists, per mutant, the checks that caught it:
+// TestMutantTableInReadme holds it to these.
+var safety = []scenarios.Check{scenarios.CheckLinearizability, scenarios.CheckAgreement, scenarios.CheckStability, scenarios.CheckPrefix}
 
-var expectedChecks = map[string][]Check{
+var expectedChecks = map[string][]scenarios.Check{
 	"quorum-minus-one":       safety,
-	"no-accept-reply":        {CheckLiveness},
-	"reply-before-sync":      append([]Check{CheckPromise}, safety...),
-	"accept-lower-ballot":    append([]Check{CheckPanic}, safety...),
-	"ignore-accepted-values": append([]Check{CheckPanic}, safety...),
+	"no-accept-reply":        {scenarios.CheckLiveness},
+	"reply-before-sync":      append([]scenarios.Check{scenarios.CheckPromise}, safety...),
+	"accept-lower-ballot":    append([]scenarios.Check{scenarios.CheckPanic}, safety...),
+	"ignore-accepted-values": append([]scenarios.Check{scenarios.CheckPanic}, safety...),
 	"execute-before-commit":  safety,
 }
 
+// TestMutantsCaught hunts every mutant from -mutant-reps fresh base seeds
+// (or -paxossim.base-seed and the bases after it) and fails if one escapes
+// its budget, or is caught by a check the bug it models cannot fail. For
+// each mutant it then replays the first failing seed, from the seed and
+// from its saved Params, and checks that the replay reproduces the trace
+// hash and the failing check: a failure is only useful if it replays.
 func TestMutantsCaught(t *testing.T) {
-	for _, m := range MutantNames() {
+	for _, m := range multipaxos.Protocol.MutantNames() {
 		require.Contains(t, expectedChecks, m, "every mutant needs its expected checks")
 	}
 	bases := mutantBases(t)
 	start := time.Now()
-	rows, err := HuntMutants(MutantTargets(), bases)
+	rows, err := scenarios.HuntMutants(scenarios.MutantTargets(), bases)
 	require.NoError(t, err)
-	t.Logf("hunted %d mutants from %d base seeds in %v\n%s", len(rows), len(bases), time.Since(start).Round(time.Millisecond), MutantTable(rows))
+	t.Logf("hunted %d mutants from %d base seeds in %v\n%s", len(rows), len(bases), time.Since(start).Round(time.Millisecond), scenarios.MutantTable(rows))
 	for i := range rows {
 		r := &rows[i]
 		for _, d := range r.Detections {
 			switch d.Check {
-			case CheckSetup, CheckDeterminism, CheckUnknown:
+			case scenarios.CheckSetup, scenarios.CheckDeterminism, scenarios.CheckUnknown:
 				// Not evidence of the bug: a run that could not start, a
 				// harness that is not deterministic, a check that ran out
 				// of time.
@@ -95,13 +104,13 @@ func TestMutantsCaught(t *testing.T) {
 				t.Errorf("mutant %s: seed %d of %s was caught by %s; the bug it models should be caught by one of %v", d.Mutant, d.Seed, d.Scenario, d.Check, want)
 			}
 			if !d.Caught {
-				t.Errorf("mutant %s escaped: %d seeds of %s from base seed %d all passed (measured detection rate %.1f%%)\nreplay: go test ./scenarios -run 'TestSeeds$' -scenario=%s -mutant=%s -base-seed=%d -seeds=%d",
+				t.Errorf("mutant %s escaped: %d seeds of %s from base seed %d all passed (measured detection rate %.1f%%)\nreplay: go test ./scenarios -run '^TestSeeds$' -paxossim.scenario=%s -paxossim.mutant=%s -paxossim.base-seed=%d -paxossim.seeds=%d",
 					d.Mutant, d.Budget, d.Scenario, d.Base, 100*r.Target.Rate, d.Scenario, d.Mutant, d.Base, d.Budget)
 			}
 		}
 		for _, d := range r.Detections {
 			if d.Caught {
-				checkReplay(t, d)
+				checkReplay(t, r.Target.Protocol, d)
 				break
 			}
 		}
@@ -109,13 +118,13 @@ func TestMutantsCaught(t *testing.T) {
 }
 
 // checkReplay re-runs a detection's failing seed twice, from the seed and
-// from its Params saved as JSON (what -plan=FILE replays), and checks that
-// both give the same trace hash and the same failing check.
-func checkReplay(t *testing.T, d Detection) {
+// from its Params saved as JSON (what -paxossim.plan replays), and checks
+// that both give the same trace hash and the same failing check.
+func checkReplay(t *testing.T, protocolName string, d scenarios.Detection) {
 	t.Helper()
-	sc, err := Lookup(d.Scenario)
+	sc, err := scenarios.LookupFor(protocolName, d.Scenario)
 	require.NoError(t, err)
-	again := Run(sc, d.Seed, d.Mutant, RunOptions{})
+	again := scenarios.Run(sc, d.Seed, d.Mutant, scenarios.RunOptions{})
 	if assert.NotNil(t, again.Failure, "%s: replaying seed %d of %s passed", d.Mutant, d.Seed, d.Scenario) {
 		assert.Equal(t, d.Check, again.Failure.Check, "%s: check on replay of seed %d", d.Mutant, d.Seed)
 	}
@@ -125,13 +134,49 @@ func checkReplay(t *testing.T, d Detection) {
 	data, err := json.Marshal(again.Params)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	p, err := LoadParams(path)
+	p, err := scenarios.LoadParams(path)
 	require.NoError(t, err)
-	fromPlan := RunParams(p, RunOptions{})
+	fromPlan := scenarios.RunParams(p, scenarios.RunOptions{})
 	if assert.NotNil(t, fromPlan.Failure, "%s: replaying the saved params of seed %d passed", d.Mutant, d.Seed) {
-		assert.Equal(t, d.Check, fromPlan.Failure.Check, "%s: check on -plan replay of seed %d", d.Mutant, d.Seed)
+		assert.Equal(t, d.Check, fromPlan.Failure.Check, "%s: check on -paxossim.plan replay of seed %d", d.Mutant, d.Seed)
 	}
-	assert.Equal(t, d.Hash, fromPlan.Hash, "%s: trace hash on -plan replay of seed %d", d.Mutant, d.Seed)
+	assert.Equal(t, d.Hash, fromPlan.Hash, "%s: trace hash on -paxossim.plan replay of seed %d", d.Mutant, d.Seed)
+}
+
+// TestMutantTableInReadme: the README's mutant table (make mutants) lists
+// every mutant in catalogue order, with its target's scenario and budget,
+// and only checks that the mutant is expected to be caught by: the table
+// and the suite's assertion (expectedChecks) say the same thing.
+func TestMutantTableInReadme(t *testing.T) {
+	data, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	doc := string(data)
+	i, j := strings.Index(doc, mutantsStart), strings.Index(doc, mutantsEnd)
+	require.True(t, i >= 0 && j > i, "the README has no %s ... %s region", mutantsStart, mutantsEnd)
+	var rows [][]string
+	for _, line := range strings.Split(doc[i:j], "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
+			cells = append(cells, strings.Trim(strings.TrimSpace(c), "`"))
+		}
+		require.Len(t, cells, 7, "README table row %q", line)
+		rows = append(rows, cells)
+	}
+	targets := scenarios.MutantTargets()
+	require.Len(t, rows, len(targets), "one README row per mutant")
+	for k, tg := range targets {
+		row := rows[k]
+		assert.Equal(t, tg.Mutant, row[0], "README row %d", k)
+		assert.Equal(t, tg.Scenario, row[1], "README row for %s: scenario", tg.Mutant)
+		assert.Equal(t, strconv.Itoa(tg.Budget), row[5], "README row for %s: budget", tg.Mutant)
+		assert.True(t, strings.HasPrefix(row[6], "0/"), "README row for %s: the table records an escape (%s)", tg.Mutant, row[6])
+		for _, c := range strings.Split(row[2], ", ") {
+			assert.Contains(t, expectedChecks[tg.Mutant], scenarios.Check(c), "README: %s caught by %s", tg.Mutant, c)
+		}
+	}
 }
 
 // TestMutantTable is make mutants: it hunts every mutant from -mutant-reps
@@ -144,17 +189,16 @@ func TestMutantTable(t *testing.T) {
 		t.Skip("run with -mutant-table (make mutants)")
 	}
 	bases := mutantBases(t)
-	rows, err := HuntMutants(MutantTargets(), bases)
+	rows, err := scenarios.HuntMutants(scenarios.MutantTargets(), bases)
 	require.NoError(t, err)
-	table := MutantTable(rows)
+	table := scenarios.MutantTable(rows)
 	fmt.Print(table)
 	for i := range rows {
 		r := &rows[i]
 		assert.Zero(t, r.Escapes(), "mutant %s escaped", r.Target.Mutant)
 		switch r.Target.Mutant {
 		case "quorum-minus-one", "no-accept-reply":
-			// The target from DESIGN.md's "performance is a feature": the
-			// two simplest bugs are found in well under a second.
+			// Performance is a feature: the two simplest bugs are found in well under a second.
 			assert.Less(t, r.MedianWall(), time.Second, "median wall time to detect %s", r.Target.Mutant)
 		}
 	}
@@ -175,27 +219,20 @@ func TestMutantTable(t *testing.T) {
 	t.Logf("wrote the table into %s", readmePath)
 }
 
-// mutantBases returns -mutant-reps base seeds: from -base-seed if given,
-// else fresh and random, so that every run of the suite explores new
-// schedules. They are printed so that a failure can be replayed.
+// mutantBases returns -mutant-reps base seeds: from -paxossim.base-seed if
+// given, else fresh and random, so that every run of the suite explores
+// new schedules. They are printed so that a failure can be replayed.
 func mutantBases(t *testing.T) []uint64 {
 	n := *flagMutantReps
 	require.Positive(t, n, "-mutant-reps")
-	var base uint64
-	if v := value(flagBaseSeed, "base-seed"); v != "" {
-		var err error
-		base, err = ParseSeed(v)
-		require.NoError(t, err, "-base-seed")
-	} else {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		base = binary.LittleEndian.Uint64(b[:]) >> 1
-	}
+	st, err := paxossimtest.ParseSettings(paxossimtest.Options{})
+	require.NoError(t, err, "bad flags")
+	base := st.BaseSeed
 	bases := make([]uint64, n)
 	for i := range bases {
 		bases[i] = base + uint64(i)*mutantBaseSpacing
 	}
-	fmt.Printf("mutant suite: base-seed=%d (bases %v; replay with -base-seed=%d)\n", base, bases, base)
+	fmt.Printf("mutant suite: base-seed=%d (bases %v; replay with -%sbase-seed=%d)\n", base, bases, scenarios.FlagPrefix, base)
 	return bases
 }
 

@@ -15,7 +15,9 @@ import (
 
 // MutantTarget is how the suite hunts one mutant.
 type MutantTarget struct {
-	Mutant string
+	// Protocol is the protocol the mutant belongs to.
+	Protocol string
+	Mutant   string
 	// Scenario is the scenario that catches the mutant best: the highest
 	// share of failing seeds per unit of work, from measurement.
 	Scenario string
@@ -43,16 +45,28 @@ type MutantTarget struct {
 //	ignore-accepted-values nemesis-leader-isolation-3  83.4% [5]   (crashes-3 74%, chaos 50%)
 //	execute-before-commit  calm                        100%  [1]   (every scenario: 100%)
 var mutantTargets = []MutantTarget{
-	{Mutant: "quorum-minus-one", Scenario: "nemesis-leader-isolation-3", Budget: 50, Rate: 0.976},
-	{Mutant: "no-accept-reply", Scenario: "calm", Budget: 10, Rate: 1},
-	{Mutant: "reply-before-sync", Scenario: "crashes-3", Budget: 300, Rate: 0.134},
-	{Mutant: "accept-lower-ballot", Scenario: "partitions-3", Budget: 300, Rate: 0.176},
-	{Mutant: "ignore-accepted-values", Scenario: "nemesis-leader-isolation-3", Budget: 50, Rate: 0.834},
-	{Mutant: "execute-before-commit", Scenario: "calm", Budget: 10, Rate: 1},
+	{Protocol: DefaultProtocol, Mutant: "quorum-minus-one", Scenario: "nemesis-leader-isolation-3", Budget: 50, Rate: 0.976},
+	{Protocol: DefaultProtocol, Mutant: "no-accept-reply", Scenario: "calm", Budget: 10, Rate: 1},
+	{Protocol: DefaultProtocol, Mutant: "reply-before-sync", Scenario: "crashes-3", Budget: 300, Rate: 0.134},
+	{Protocol: DefaultProtocol, Mutant: "accept-lower-ballot", Scenario: "partitions-3", Budget: 300, Rate: 0.176},
+	{Protocol: DefaultProtocol, Mutant: "ignore-accepted-values", Scenario: "nemesis-leader-isolation-3", Budget: 50, Rate: 0.834},
+	{Protocol: DefaultProtocol, Mutant: "execute-before-commit", Scenario: "calm", Budget: 10, Rate: 1},
 }
 
-// MutantTargets lists how the suite hunts each mutant, in catalogue order.
+// MutantTargets lists how the suite hunts each mutant of the built-in
+// protocols, in catalogue order.
 func MutantTargets() []MutantTarget { return slices.Clone(mutantTargets) }
+
+// MutantTargetsFor lists the targets of one protocol.
+func MutantTargetsFor(protocolName string) []MutantTarget {
+	var out []MutantTarget
+	for _, t := range mutantTargets {
+		if t.Protocol == protocolName {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // Detection is the outcome of hunting one mutant from one base seed.
 type Detection struct {
@@ -114,7 +128,7 @@ type MutantRow struct {
 func HuntMutants(targets []MutantTarget, bases []uint64) ([]MutantRow, error) {
 	var rows []MutantRow
 	for _, tg := range targets {
-		sc, err := Lookup(tg.Scenario)
+		sc, err := LookupFor(orDefault(tg.Protocol, DefaultProtocol), tg.Scenario)
 		if err != nil {
 			return nil, err
 		}

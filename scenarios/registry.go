@@ -8,113 +8,141 @@ import (
 
 	"github.com/paxossim/paxossim/faults"
 	"github.com/paxossim/paxossim/network"
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/replica/multipaxos"
+	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/sim"
 )
 
+// DefaultProtocol is the protocol a scenario runs when none is named: the
+// reference MultiPaxos KV store.
+const DefaultProtocol = multipaxos.Name
+
 // defaultWorkload is the workload of the named scenarios: 5 closed-loop
-// clients, 40 operations each (200 in all), over few keys so that
-// operations contend. The think time spreads the operations over the
-// default fault phase (about 80ms per operation, so 3 to 4 seconds), so
-// that faults hit a cluster under load rather than an idle one.
-func defaultWorkload() Workload {
-	return Workload{Clients: 5, Ops: 40, Keys: 3, GetWeight: 2, PutWeight: 1, AppendWeight: 3, ThinkMin: 30 * sim.Millisecond, ThinkMax: 130 * sim.Millisecond, StartAfter: DefaultStartAfter}
+// clients, 40 operations each (200 in all), of the spec's default mix (for
+// the KV store, few keys, so that operations contend). The think time
+// spreads the operations over the default fault phase (about 80ms per
+// operation, so 3 to 4 seconds), so that faults hit a cluster under load
+// rather than an idle one.
+func defaultWorkload() runner.Workload {
+	return runner.Workload{Clients: 5, Ops: 40, ThinkMin: 30 * sim.Millisecond, ThinkMax: 130 * sim.Millisecond, StartAfter: DefaultStartAfter}
 }
 
-// registry holds the named scenarios. Each name with a "-3" or "-5" suffix
-// fixes the cluster size; the plain name draws 3 or 5 replicas per seed.
+// registry holds the named scenarios, protocol-free: a scenario is a
+// network, a fault generator, a workload shape and checks, and runs any
+// protocol (LookupFor). Each name with a "-3" or "-5" suffix fixes the
+// cluster size; the plain name draws 3 or 5 servers per seed.
 var registry = buildRegistry()
+
+// expectations are, per protocol and base scenario, the probes the
+// scenario exists to exercise, with the seeds within which a sweep must
+// reach each. They come from measurement of that protocol (see expect).
+var expectations = map[string]map[string][]Expectation{
+	multipaxos.Name: {
+		"lossy":      expect(20, probeClientRetries, probeDedup),
+		"partitions": append(expect(20, probeLeaderChange, probeRecovery, probeCatchUp), expect(700, probeGapFill)...),
+		"crashes":    expect(20, probeLeaderChange, probeDiskRecovery, probeCatchUp, probeRecovery),
+		"clocks":     append(expect(20, probeLeaderChange), expect(60, probeCatchUp)...),
+		"chaos": append(append(expect(20, probeLeaderChange, probeRecovery, probeCatchUp, probeDedup),
+			expect(60, probeDiskRecovery)...), expect(700, probeGapFill)...),
+	},
+}
+
+const (
+	probeLeaderChange  = multipaxos.ProbeLeaderChange
+	probeRecovery      = multipaxos.ProbeRecovery
+	probeGapFill       = multipaxos.ProbeGapFill
+	probeCatchUp       = multipaxos.ProbeCatchUp
+	probeDiskRecovery  = multipaxos.ProbeDiskRecovery
+	probeDedup         = multipaxos.ProbeDedup
+	probeClientRetries = protocol.ProbeClientRetry
+)
 
 func buildRegistry() map[string]*Scenario {
 	base := []*Scenario{
 		{
-			Name:           "calm",
-			Description:    "no faults on a reliable network: the protocol's happy path",
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Reliable(),
-			Faults:         FaultsNone,
+			Name:          "calm",
+			Description:   "no faults on a reliable network: the protocol's happy path",
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Reliable(),
+			Faults:        FaultsNone,
 		},
 		{
-			Name:           "lossy",
-			Description:    "message loss, duplication and reordering with a long latency tail",
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Unordered(),
-			LossChoices:    []float64{0.01, 0.05, 0.1, 0.2},
-			DupChoices:     []float64{0, 0.02, 0.1},
-			Faults:         FaultsNone,
-			Expect:         expect(20, PathClientRetries, PathDedup),
+			Name:          "lossy",
+			Description:   "message loss, duplication and reordering with a long latency tail",
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Unordered(),
+			LossChoices:   []float64{0.01, 0.05, 0.1, 0.2},
+			DupChoices:    []float64{0, 0.02, 0.1},
+			Faults:        FaultsNone,
 		},
 		{
-			Name:           "partitions",
-			Description:    "random partitions, one-way cuts, bridges, majority rings, clogs, and isolating the leader",
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Unordered(),
-			LossChoices:    []float64{0, 0.01},
-			Faults:         FaultsRandom,
-			FaultKinds:     []faults.Kind{faults.KindPartition, faults.KindIsolate, faults.KindCut, faults.KindBridge, faults.KindRing, faults.KindClog, faults.KindHeal},
-			Expect:         append(expect(20, PathLeaderChange, PathRecovery, PathCatchUp), expect(700, PathGapFill)...),
+			Name:          "partitions",
+			Description:   "random partitions, one-way cuts, bridges, majority rings, clogs, and isolating the leader",
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Unordered(),
+			LossChoices:   []float64{0, 0.01},
+			Faults:        FaultsRandom,
+			FaultKinds:    []faults.Kind{faults.KindPartition, faults.KindIsolate, faults.KindCut, faults.KindBridge, faults.KindRing, faults.KindClog, faults.KindHeal},
 		},
 		{
-			Name:           "crashes",
-			Description:    "crashes and restarts, a majority down and back, disk loss and torn unsynced writes",
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Unordered(),
-			Faults:         FaultsRandom,
-			FaultKinds:     []faults.Kind{faults.KindCrash, faults.KindRestart},
-			FaultGen:       faults.GenConfig{MajorityDown: true, DownMax: 800 * sim.Millisecond},
-			Expect:         expect(20, PathLeaderChange, PathDiskRecovery, PathCatchUp, PathRecovery),
+			Name:          "crashes",
+			Description:   "crashes and restarts, a majority down and back, disk loss and torn unsynced writes",
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Unordered(),
+			Faults:        FaultsRandom,
+			FaultKinds:    []faults.Kind{faults.KindCrash, faults.KindRestart},
+			FaultGen:      faults.GenConfig{MajorityDown: true, DownMax: 800 * sim.Millisecond},
 		},
 		{
-			Name:           "clocks",
-			Description:    "clock skew and drift, and pauses (a stalled process whose timers and messages wait)",
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Unordered(),
-			Faults:         FaultsRandom,
-			FaultKinds:     []faults.Kind{faults.KindClock, faults.KindPause},
-			Expect:         append(expect(20, PathLeaderChange), expect(60, PathCatchUp)...),
+			Name:          "clocks",
+			Description:   "clock skew and drift, and pauses (a stalled process whose timers and messages wait)",
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Unordered(),
+			Faults:        FaultsRandom,
+			FaultKinds:    []faults.Kind{faults.KindClock, faults.KindPause},
 		},
 		{
-			Name:           "chaos",
-			Description:    "swarm testing: each seed enables a random subset of every fault kind at full intensity",
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Unordered(),
-			LossChoices:    []float64{0, 0.01, 0.05},
-			DupChoices:     []float64{0, 0.01},
-			FIFOChoices:    []bool{true, false},
-			Faults:         FaultsSwarm,
-			FaultGen:       faults.GenConfig{MajorityDown: true, DownMax: 800 * sim.Millisecond},
-			Expect: append(append(expect(20, PathLeaderChange, PathRecovery, PathCatchUp, PathDedup),
-				expect(60, PathDiskRecovery)...), expect(700, PathGapFill)...),
+			Name:          "chaos",
+			Description:   "swarm testing: each seed enables a random subset of every fault kind at full intensity",
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Unordered(),
+			LossChoices:   []float64{0, 0.01, 0.05},
+			DupChoices:    []float64{0, 0.01},
+			FIFOChoices:   []bool{true, false},
+			Faults:        FaultsSwarm,
+			FaultGen:      faults.GenConfig{MajorityDown: true, DownMax: 800 * sim.Millisecond},
 		},
 	}
 	base = append(base, &Scenario{
-		Name:           "unhealed",
-		Description:    "correctness only: swarm faults of every kind, a majority may stay down, no heal phase; only safety is checked",
-		ReplicaChoices: []int{3, 5},
-		Workload:       defaultWorkload(),
-		Network:        network.Unordered(),
-		LossChoices:    []float64{0, 0.05, 0.2},
-		DupChoices:     []float64{0, 0.05},
-		FIFOChoices:    []bool{true, false},
-		Faults:         FaultsSwarm,
-		FaultGen:       faults.GenConfig{MajorityDown: true, DownMax: 3 * sim.Second},
-		Checks:         Checks{CorrectnessOnly: true},
+		Name:          "unhealed",
+		Description:   "correctness only: swarm faults of every kind, a majority may stay down, no heal phase; only safety is checked",
+		ServerChoices: []int{3, 5},
+		Workload:      defaultWorkload(),
+		Network:       network.Unordered(),
+		LossChoices:   []float64{0, 0.05, 0.2},
+		DupChoices:    []float64{0, 0.05},
+		FIFOChoices:   []bool{true, false},
+		Faults:        FaultsSwarm,
+		FaultGen:      faults.GenConfig{MajorityDown: true, DownMax: 3 * sim.Second},
+		Checks:        Checks{CorrectnessOnly: true},
 	})
 	for _, name := range faults.Nemeses() {
 		base = append(base, &Scenario{
-			Name:           "nemesis-" + name,
-			Description:    "the " + name + " nemesis: " + faults.NemesisDoc(name),
-			ReplicaChoices: []int{3, 5},
-			Workload:       defaultWorkload(),
-			Network:        network.Unordered(),
-			Faults:         FaultsNemesis,
-			Nemesis:        name,
-			FaultGen:       faults.GenConfig{MajorityDown: true},
+			Name:          "nemesis-" + name,
+			Description:   "the " + name + " nemesis: " + faults.NemesisDoc(name),
+			ServerChoices: []int{3, 5},
+			Workload:      defaultWorkload(),
+			Network:       network.Unordered(),
+			Faults:        FaultsNemesis,
+			Nemesis:       name,
+			FaultGen:      faults.GenConfig{MajorityDown: true},
 		})
 	}
 	m := map[string]*Scenario{}
@@ -123,8 +151,8 @@ func buildRegistry() map[string]*Scenario {
 		for _, n := range []int{3, 5} {
 			v := *sc
 			v.Name = fmt.Sprintf("%s-%d", sc.Name, n)
-			v.Description = fmt.Sprintf("%s (%d replicas)", sc.Description, n)
-			v.ReplicaChoices = []int{n}
+			v.Description = fmt.Sprintf("%s (%d servers)", sc.Description, n)
+			v.ServerChoices = []int{n}
 			m[v.Name] = &v
 		}
 	}
@@ -138,24 +166,45 @@ func buildRegistry() map[string]*Scenario {
 // chaos leader-change 1.0, phase1-recovery 0.75, catch-up 0.88, dedup 0.77,
 // disk-recovery 0.34 (n=60), gap-fill 0.043 (n=700); clocks catch-up 0.30
 // (n=60); crashes all >= 0.8; lossy >= 0.95; partitions gap-fill 0.031.
-func expect(n int, paths ...Path) []Expectation {
-	out := make([]Expectation, len(paths))
-	for i, p := range paths {
-		out[i] = Expectation{Path: p, Within: n}
+func expect(n int, probes ...string) []Expectation {
+	out := make([]Expectation, len(probes))
+	for i, p := range probes {
+		out[i] = Expectation{Probe: p, Within: n}
 	}
 	return out
 }
 
-// Lookup returns a copy of the named scenario, or an error listing the
-// names there are.
-func Lookup(name string) (*Scenario, error) {
+// Lookup returns a copy of the named scenario for the default protocol,
+// or an error listing the names there are.
+func Lookup(name string) (*Scenario, error) { return LookupFor(DefaultProtocol, name) }
+
+// LookupFor returns a copy of the named scenario running the named
+// protocol, with that protocol's expectations for it.
+func LookupFor(protocolName, name string) (*Scenario, error) {
 	sc, ok := registry[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown scenario %q (have: %s)", name, strings.Join(Names(), ", "))
 	}
+	if _, err := protocol.Lookup(protocolName); err != nil {
+		return nil, err
+	}
 	c := *sc
-	c.ReplicaChoices = slices.Clone(sc.ReplicaChoices)
+	c.ServerChoices = slices.Clone(sc.ServerChoices)
+	c.Protocol = protocolName
+	c.Expect = slices.Clone(expectations[protocolName][baseName(name)])
 	return &c, nil
+}
+
+// baseName strips a size suffix: "chaos-3" -> "chaos".
+func baseName(name string) string {
+	for _, suffix := range []string{"-3", "-5"} {
+		if b, ok := strings.CutSuffix(name, suffix); ok {
+			if _, known := registry[b]; known {
+				return b
+			}
+		}
+	}
+	return name
 }
 
 // Names lists the scenarios, sorted.

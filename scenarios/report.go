@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"runtime/debug"
@@ -9,33 +10,89 @@ import (
 	"sync"
 )
 
-// ReplayCommands returns the go test and command-line invocations that
-// replay the run exactly, with the full trace. A run of a registered
-// scenario replays from its name and seed; any other run (a rapid or fuzz
-// counterexample, a hand-edited one) replays from its saved params file,
-// which WriteArtifacts writes ("" prints a placeholder).
-func ReplayCommands(p *Params) (goTest, cli string) {
-	return ReplayCommandsFile(p, "")
+// GoTest names the go test entry point that replays a run: the package,
+// as a path relative to its module's root ("./scenarios"), and the test
+// ("TestSeeds"). The zero value is paxossim's own.
+type GoTest struct {
+	Package string
+	Test    string
 }
 
-// ReplayCommandsFile is ReplayCommands with the path of the run's saved
-// params.json, used when the scenario is not in the registry.
-func ReplayCommandsFile(p *Params, paramsFile string) (goTest, cli string) {
-	if _, err := Lookup(p.Scenario); err != nil {
+// DefaultGoTest is paxossim's own go test entry point.
+var DefaultGoTest = GoTest{Package: "./scenarios", Test: "TestSeeds"}
+
+func (g GoTest) orDefault() GoTest {
+	if g.Package == "" || g.Test == "" {
+		return DefaultGoTest
+	}
+	return g
+}
+
+// FlagPrefix prefixes every go test flag of paxossim ("-paxossim.seed"), so
+// that none can collide with go test's own flags (-trace, -run, -v, ...)
+// or another package's, as rapid's "-rapid." flags do.
+const FlagPrefix = "paxossim."
+
+// builtin lists the protocols the paxossim command knows; a run of any
+// other protocol replays only from its own go test.
+var builtin = map[string]bool{DefaultProtocol: true}
+
+// ReplayCommands returns the go test and command-line invocations that
+// replay the run exactly, with the full trace, each to be run from its
+// module's root. A run that its registered scenario draws from its seed
+// replays from the scenario's name and seed; any other run (a rapid or
+// fuzz counterexample, a hand-edited params file, a run saved before a
+// default changed) replays from its saved params file, which
+// WriteArtifacts writes ("" prints a placeholder), never from a seed that
+// would replay a different run. cli is "" for a protocol the paxossim command does
+// not know (a user's own).
+func ReplayCommands(res *Result, paramsFile string) (goTest, cli string) {
+	p := &res.Params
+	g := res.Replay.orDefault()
+	gt := fmt.Sprintf("go test %s -run '^%s$'", g.Package, g.Test)
+	flag := func(name, value string) string { return fmt.Sprintf(" -%s%s=%s", FlagPrefix, name, value) }
+	if !drawnBySeed(p) {
 		if paramsFile == "" {
 			paramsFile = "<params.json>"
 		}
-		return fmt.Sprintf("go test ./scenarios -run 'TestSeeds$' -plan=%s -trace", paramsFile),
-			fmt.Sprintf("go run ./cmd/paxossim replay -plan %s -trace", paramsFile)
+		goTest = gt + flag("plan", paramsFile) + " -" + FlagPrefix + "trace"
+		if builtin[p.Protocol] {
+			cli = fmt.Sprintf("go run ./cmd/paxossim replay -plan %s -trace", paramsFile)
+		}
+		return goTest, cli
 	}
-	mut, cmut := "", ""
-	if p.Protocol.Mutant != "" {
-		mut = " -mutant=" + p.Protocol.Mutant
-		cmut = " -mutant " + p.Protocol.Mutant
+	goTest = gt + flag("scenario", p.Scenario) + flag("seed", fmt.Sprint(p.Seed))
+	cli = fmt.Sprintf("go run ./cmd/paxossim replay -scenario %s -seed %d", p.Scenario, p.Seed)
+	if p.Protocol != DefaultProtocol {
+		goTest += flag("protocol", p.Protocol)
+		cli += " -protocol " + p.Protocol
 	}
-	goTest = fmt.Sprintf("go test ./scenarios -run 'TestSeeds$' -scenario=%s -seed=%d%s -trace", p.Scenario, p.Seed, mut)
-	cli = fmt.Sprintf("go run ./cmd/paxossim replay -scenario %s -seed %d%s -trace", p.Scenario, p.Seed, cmut)
+	if p.Mutant != "" {
+		goTest += flag("mutant", p.Mutant)
+		cli += " -mutant " + p.Mutant
+	}
+	goTest += " -" + FlagPrefix + "trace"
+	cli += " -trace"
+	if !builtin[p.Protocol] {
+		cli = ""
+	}
 	return goTest, cli
+}
+
+// drawnBySeed reports whether p is exactly the run its scenario draws from
+// its seed, so that the seed alone replays it.
+func drawnBySeed(p *Params) bool {
+	sc, err := LookupFor(p.Protocol, p.Scenario)
+	if err != nil {
+		return false
+	}
+	q, err := sc.Params(p.Seed, p.Mutant)
+	if err != nil {
+		return false
+	}
+	a, errA := json.Marshal(p)
+	b, errB := json.Marshal(&q)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
 // Revision is the VCS revision the code was built from, with "+dirty" for
@@ -82,7 +139,7 @@ func readRevision() string {
 	return rev
 }
 
-// Report formats a failed run for a person, in the order DESIGN.md gives:
+// Report formats a failed run for a person, in this order:
 // scenario and seed, the replay commands, the check and its first offending
 // fact, the drawn parameters and fault plan, the last trace events, and the
 // artifacts (the porcupine visualization among them) if they were written.
@@ -93,17 +150,20 @@ func Report(res *Result, artifacts *Artifacts) string {
 	if res.Failure != nil {
 		check, fact = string(res.Failure.Check), res.Failure.Fact
 	}
-	fmt.Fprintf(&b, "FAIL scenario=%s seed=%d check=%s\n", p.Scenario, p.Seed, check)
+	fmt.Fprintf(&b, "FAIL scenario=%s protocol=%s seed=%d check=%s\n", p.Scenario, p.Protocol, p.Seed, check)
 	paramsFile := ""
 	if artifacts != nil {
 		paramsFile = artifacts.Params
 	}
-	goTest, cli := ReplayCommandsFile(p, paramsFile)
-	fmt.Fprintf(&b, "replay:   %s\n          %s\n", goTest, cli)
+	goTest, cli := ReplayCommands(res, paramsFile)
+	fmt.Fprintf(&b, "replay:   %s\n", goTest)
+	if cli != "" {
+		fmt.Fprintf(&b, "          %s\n", cli)
+	}
 	fmt.Fprintf(&b, "revision: %s\n", Revision())
 	fmt.Fprintf(&b, "failed:   %s: %s\n", check, indent(fact, "          "))
 	b.WriteString("--- parameters\n")
-	b.WriteString(p.Knobs().String())
+	b.WriteString(Knobs(p).String())
 	fmt.Fprintf(&b, "trace_hash=%016x events=%d steps=%d sim_time=%v ops=%d completed=%d linearizable=%s\n",
 		res.Hash, res.Events, res.Steps, res.SimTime, res.Ops, res.Completed, orNone(string(res.Linearizable)))
 	b.WriteString("--- fault plan\n")
@@ -137,14 +197,23 @@ const ReportTail = 50
 // deterministic, so this is the same run) and returns the result to report.
 // It also checks that the re-run reproduced the trace hash and the verdict:
 // a mismatch is itself a determinism failure.
+//
+// A determinism failure (from VerifyDeterminism) keeps its own fact, which
+// names the first divergent trace event.
 func Explain(res Result) Result {
 	again := RunParams(res.Params, RunOptions{TraceTail: ReportTail})
-	if again.Hash != res.Hash || checkOf(again.Failure) != checkOf(res.Failure) {
-		again.Failure = &Failure{Check: CheckDeterminism, Fact: fmt.Sprintf(
-			"replaying seed %d gave trace hash %016x and check %q; the first run gave %016x and %q",
-			res.Params.Seed, again.Hash, checkOf(again.Failure), res.Hash, checkOf(res.Failure))}
+	switch {
+	case checkOf(res.Failure) == CheckDeterminism:
+		again.Failure = res.Failure
+	case again.Hash != res.Hash || checkOf(again.Failure) != checkOf(res.Failure):
+		fact := fmt.Sprintf("replaying seed %d gave trace hash %016x and check %q; the first run gave %016x and %q",
+			res.Params.Seed, again.Hash, checkOf(again.Failure), res.Hash, checkOf(res.Failure))
+		if again.Hash != res.Hash {
+			fact += "; " + diffTraces(traceOf(res.Params), traceOf(res.Params))
+		}
+		again.Failure = &Failure{Check: CheckDeterminism, Fact: fact}
 	}
-	again.SimWall, again.CheckWall = res.SimWall, res.CheckWall
+	again.SimWall, again.CheckWall, again.Replay = res.SimWall, res.CheckWall, res.Replay
 	return again
 }
 

@@ -1,17 +1,19 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/paxossim/paxossim/faults"
 	"github.com/paxossim/paxossim/network"
-	"github.com/paxossim/paxossim/replica/multipaxos"
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/sim"
+	"github.com/paxossim/paxossim/spec"
 )
 
 // FaultMode says how a scenario makes its fault plan.
@@ -34,56 +36,24 @@ func (m FaultMode) String() string {
 	return fmt.Sprintf("mode(%d)", int(m))
 }
 
-// Checks configures how a run is judged. Zero fields take the documented
-// defaults.
-type Checks struct {
-	// CheckTimeout bounds the linearizability check in wall time; past it
-	// the verdict is "unknown". Default 10s.
-	CheckTimeout time.Duration
-	// AllowUnknown lets an "unknown" verdict pass. Off by default: a check
-	// that could not finish is never reported as a pass.
-	AllowUnknown bool
-	// Liveness bounds, in simulated time, how long any client operation
-	// may stay open after the heal phase starts. Default 5s.
-	Liveness sim.Duration
-	// CorrectnessOnly runs the fault plan without a heal phase and expects
-	// no progress: only safety is checked (linearizability, invariants).
-	CorrectnessOnly bool
-	// InvariantEvery checks the safety invariants after every k-th step;
-	// 0 means every step. The end of the run is always checked in full.
-	InvariantEvery int
-}
-
-// Path is a protocol path a scenario should exercise (see Coverage).
-type Path string
-
-// The paths the harness counts.
-const (
-	PathLeaderChange  Path = "leader-change"
-	PathRecovery      Path = "phase1-recovery"
-	PathGapFill       Path = "gap-fill"
-	PathCatchUp       Path = "catch-up"
-	PathDiskRecovery  Path = "disk-recovery"
-	PathDedup         Path = "dedup-answer"
-	PathClientRetries Path = "client-retry"
-)
-
-// Paths lists every path in report order.
-func Paths() []Path {
-	return []Path{PathLeaderChange, PathRecovery, PathGapFill, PathCatchUp, PathDiskRecovery, PathDedup, PathClientRetries}
-}
-
-// Scenario describes a family of runs; each seed draws one run (Params) from
-// it. Fields holding choices ("...Choices") are drawn from per seed; a
-// single choice fixes the knob.
+// Scenario is data: a protocol, its config, a workload of its spec, a
+// network, a fault generator, the checks and the expectations of a family
+// of runs. Each seed draws one run (Params) from it. Fields holding
+// choices ("...Choices") are drawn from per seed; a single choice fixes the
+// knob. Zero fields take the documented defaults, which Params resolves:
+// a drawn run names every value.
 type Scenario struct {
 	Name        string
 	Description string
-	// ReplicaChoices are the cluster sizes a seed draws from, e.g. {3, 5}.
-	ReplicaChoices []int
-	Workload       Workload
-	// KeyChoices, if set, overrides Workload.Keys per seed.
-	KeyChoices []int
+	// Protocol names a registered protocol (package protocol).
+	Protocol string
+	// Config is the protocol's config; nil means its defaults.
+	Config json.RawMessage
+	// ServerChoices are the cluster sizes a seed draws from, e.g. {3, 5}.
+	ServerChoices []int
+	// Workload is the clients' workload; a nil Workload.Spec is the
+	// protocol's spec's default workload.
+	Workload runner.Workload
 	// Network is the base network; LossChoices and DupChoices, if set,
 	// override its loss and duplication probabilities per seed, and
 	// FIFOChoices its FIFO flag.
@@ -100,33 +70,32 @@ type Scenario struct {
 	// Warmup is how long the cluster runs before the first fault; Phase is
 	// the length of the fault phase. Defaults 200ms and 3s.
 	Warmup, Phase sim.Duration
-	// Protocol holds the replicas' timing knobs; N and Mutant are set per run.
-	Protocol multipaxos.Config
-	// Client holds the clients' timeouts; Workload and Recorder are set per
-	// run.
-	Client multipaxos.ClientConfig
-	Checks Checks
-	// Expect lists the paths this scenario exists to exercise: a sweep of
-	// at least Within seeds that never reaches one of them fails (a
+	// Client holds the generic client's timeouts (zero fields: defaults).
+	Client runner.ClientConfig
+	// Checks says how runs are judged (zero fields: defaults).
+	Checks runner.Checks
+	// Expect lists the protocol's probes this scenario exists to exercise:
+	// a sweep of at least Within seeds that never reaches one fails (a
 	// "sometimes" property).
 	Expect []Expectation
 }
 
-// Expectation says a sweep of Within seeds or more must reach Path at least
-// once. Within is chosen from measured rates so that a correct protocol
-// misses it with negligible probability (a path reached in 5% of seeds is
-// missed by 300 seeds with probability e^-15).
+// Expectation says a sweep of Within seeds or more must reach Probe at
+// least once. Within is chosen from measured rates so that a correct
+// protocol misses it with negligible probability (a probe reached in 5% of
+// seeds is missed by 300 seeds with probability e^-15).
 type Expectation struct {
-	Path   Path
+	Probe  string
 	Within int
 }
 
-// Defaults for zero Scenario and Checks fields.
+// Defaults for zero Scenario fields.
 const (
-	DefaultWarmup       = 200 * sim.Millisecond
-	DefaultPhase        = 3 * sim.Second
-	DefaultLiveness     = 5 * sim.Second
-	DefaultCheckTimeout = 10 * time.Second
+	DefaultWarmup = 200 * sim.Millisecond
+	DefaultPhase  = 3 * sim.Second
+	// DefaultStartAfter is the named scenarios' Workload.StartAfter: past
+	// the default election timeout (at most 500ms) plus a round trip.
+	DefaultStartAfter = 600 * sim.Millisecond
 )
 
 // Validate reports a scenario that cannot run, naming the field and value.
@@ -138,20 +107,19 @@ func (sc *Scenario) Validate() error {
 	if sc.Name == "" {
 		errs = append(errs, errors.New("scenario: Name is empty"))
 	}
-	if len(sc.ReplicaChoices) == 0 {
-		bad("ReplicaChoices is empty")
+	proto, err := protocol.Lookup(sc.Protocol)
+	if err != nil {
+		bad("Protocol: %v", err)
+		return errors.Join(errs...)
 	}
-	for _, n := range sc.ReplicaChoices {
-		if n < 1 || n > multipaxos.MaxReplicas {
-			bad("ReplicaChoices contains %d: a cluster needs 1 to %d replicas", n, multipaxos.MaxReplicas)
-		}
+	if len(sc.ServerChoices) == 0 {
+		bad("ServerChoices is empty")
 	}
-	if err := sc.Workload.Validate(); err != nil {
-		bad("%v", err)
-	}
-	for _, k := range sc.KeyChoices {
-		if k < 1 {
-			bad("KeyChoices contains %d: need at least 1 key", k)
+	for _, n := range sc.ServerChoices {
+		if n < 1 || n > proto.MaxServers {
+			bad("ServerChoices contains %d: protocol %s runs 1 to %d servers", n, proto.Name, proto.MaxServers)
+		} else if _, err := proto.Config(sc.Config, n); err != nil {
+			bad("Config with %d servers: %v", n, err)
 		}
 	}
 	for _, p := range append(slices.Clone(sc.LossChoices), sc.DupChoices...) {
@@ -162,11 +130,8 @@ func (sc *Scenario) Validate() error {
 	if err := sc.Network.Validate(maxNodes(sc)); err != nil {
 		bad("%v", err)
 	}
-	if sc.Warmup < 0 || sc.Phase < 0 {
-		bad("Warmup = %v, Phase = %v: must be >= 0", sc.Warmup, sc.Phase)
-	}
-	if sc.Checks.Liveness < 0 || sc.Checks.CheckTimeout < 0 || sc.Checks.InvariantEvery < 0 {
-		bad("Checks: Liveness = %v, CheckTimeout = %v, InvariantEvery = %d: must be >= 0", sc.Checks.Liveness, sc.Checks.CheckTimeout, sc.Checks.InvariantEvery)
+	if sc.Warmup < 0 || sc.Phase < 0 || sc.Warmup > runner.MaxSimulated || sc.Phase > runner.MaxSimulated {
+		bad("Warmup = %v, Phase = %v: must be in [0, %v]", sc.Warmup, sc.Phase, runner.MaxSimulated)
 	}
 	switch sc.Faults {
 	case FaultsNone, FaultsRandom, FaultsSwarm:
@@ -177,21 +142,27 @@ func (sc *Scenario) Validate() error {
 	default:
 		bad("Faults = %v: unknown mode", sc.Faults)
 	}
+	probes := proto.ProbeNames()
 	for _, e := range sc.Expect {
-		if !slices.Contains(Paths(), e.Path) {
-			bad("Expect contains %q: unknown path", e.Path)
+		if !slices.Contains(probes, e.Probe) {
+			bad("Expect contains %q: protocol %s has no such probe (have %s)", e.Probe, proto.Name, strings.Join(probes, ", "))
 		}
 		if e.Within < 1 {
-			bad("Expect %q: Within = %d: must be >= 1", e.Path, e.Within)
+			bad("Expect %q: Within = %d: must be >= 1", e.Probe, e.Within)
 		}
 	}
-	for _, n := range sc.ReplicaChoices {
-		cfg := sc.Protocol
-		cfg.N = n
-		cfg.Replicas = nil
-		if err := cfg.Validate(); err != nil {
-			bad("Protocol with %d replicas: %v", n, err)
-			break
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	// The rest is what a drawn run checks; a sample draw names it.
+	p, err := sc.resolve(sc.ServerChoices[0], "")
+	if err != nil {
+		bad("%v", err)
+	} else {
+		w := p.Workload
+		if err := (&runner.Params{Schema: runner.Schema, Protocol: proto.Name, Servers: p.Servers, Config: p.Config,
+			Workload: w, Client: p.Client, Checks: p.Checks, Network: p.Network, Plan: faults.Plan{Name: "none"}}).Validate(); err != nil {
+			bad("%v", err)
 		}
 	}
 	return errors.Join(errs...)
@@ -199,52 +170,72 @@ func (sc *Scenario) Validate() error {
 
 func maxNodes(sc *Scenario) int {
 	m := 0
-	for _, n := range sc.ReplicaChoices {
+	for _, n := range sc.ServerChoices {
 		m = max(m, n)
 	}
 	return m + sc.Workload.Clients
 }
 
-// Params is one run, fully drawn: everything Run needs besides the seed's
-// low-level noise (latencies, election timeouts, ...), which the kernel's
-// streams draw as the run goes. It is what a report prints as the seed=
-// block, and what a shrunk counterexample is made of.
-type Params struct {
-	Scenario string
-	Seed     uint64
-	Replicas int
-	Workload Workload
-	Network  network.Config
-	Plan     faults.Plan
-	Protocol multipaxos.Config
-	Client   multipaxos.ClientConfig
-	Checks   Checks
-	// HealAt is when the heal phase starts (the plan's heal-all), or, in
-	// correctness-only mode, when the fault phase ends.
-	HealAt sim.Time
-}
-
-// Params draws the run for seed. Knob choices come from a stream of their
-// own, and the plan from the fault stream's seed, so that changing one
-// knob's choices does not reshuffle the plan.
-func (sc *Scenario) Params(seed uint64, mutant string) (Params, error) {
-	if err := sc.Validate(); err != nil {
-		return Params{}, err
+// resolve fills in everything of a run but the seed's draws: the protocol
+// and workload configs and the defaults.
+func (sc *Scenario) resolve(servers int, mutant string) (runner.Params, error) {
+	proto, err := protocol.Lookup(sc.Protocol)
+	if err != nil {
+		return runner.Params{}, err
 	}
-	r := sim.NewStream(seed, 0x6b6e6f62, 0, 0) // "knob"
-	p := Params{
+	sp, err := spec.Lookup(proto.Spec)
+	if err != nil {
+		return runner.Params{}, err
+	}
+	cfg, err := proto.Config(sc.Config, servers)
+	if err != nil {
+		return runner.Params{}, err
+	}
+	wl, err := sp.Workload(sc.Workload.Spec)
+	if err != nil {
+		return runner.Params{}, err
+	}
+	p := runner.Params{
+		Schema:   runner.Schema,
 		Scenario: sc.Name,
-		Seed:     seed,
-		Replicas: pick(r, sc.ReplicaChoices),
+		Protocol: proto.Name,
+		Mutant:   mutant,
+		Servers:  servers,
+		Config:   cfg,
 		Workload: sc.Workload,
 		Network:  sc.Network,
-		Protocol: sc.Protocol,
 		Client:   sc.Client,
 		Checks:   sc.Checks,
 	}
-	if len(sc.KeyChoices) > 0 {
-		p.Workload.Keys = pick(r, sc.KeyChoices)
+	p.Workload.Spec = wl.Config()
+	p.Network.Servers = servers
+	def := runner.DefaultClient()
+	p.Client.RequestTimeout = orDefault(p.Client.RequestTimeout, def.RequestTimeout)
+	p.Client.RedirectBackoff = orDefault(p.Client.RedirectBackoff, def.RedirectBackoff)
+	dc := runner.DefaultChecks()
+	p.Checks.CheckTimeout = orDefault(p.Checks.CheckTimeout, dc.CheckTimeout)
+	p.Checks.Liveness = orDefault(p.Checks.Liveness, dc.Liveness)
+	p.Checks.InvariantEvery = orDefault(p.Checks.InvariantEvery, dc.InvariantEvery)
+	return p, nil
+}
+
+// Params draws the run for seed, with every value resolved. Knob choices
+// come from a stream of their own, and the plan from the fault stream's
+// seed, so that changing one knob's choices does not reshuffle the plan.
+func (sc *Scenario) Params(seed uint64, mutant string) (runner.Params, error) {
+	if err := sc.Validate(); err != nil {
+		return runner.Params{}, err
 	}
+	proto, _ := protocol.Lookup(sc.Protocol)
+	if err := proto.CheckMutant(mutant); err != nil {
+		return runner.Params{}, err
+	}
+	r := sim.NewStream(seed, 0x6b6e6f62, 0, 0) // "knob"
+	p, err := sc.resolve(pick(r, sc.ServerChoices), mutant)
+	if err != nil {
+		return runner.Params{}, err
+	}
+	p.Seed = seed
 	if len(sc.LossChoices) > 0 {
 		p.Network.LossProb = pick(r, sc.LossChoices)
 	}
@@ -254,14 +245,10 @@ func (sc *Scenario) Params(seed uint64, mutant string) (Params, error) {
 	if len(sc.FIFOChoices) > 0 {
 		p.Network.FIFO = pick(r, sc.FIFOChoices)
 	}
-	p.Network.Servers = p.Replicas
-	p.Protocol.N = p.Replicas
-	p.Protocol.Replicas = nil
-	p.Protocol.Mutant = mutant
 	warmup, phase := orDefault(sc.Warmup, DefaultWarmup), orDefault(sc.Phase, DefaultPhase)
 	p.HealAt = sim.Time(warmup + phase)
 	gen := sc.FaultGen
-	gen.Servers, gen.Nodes = p.Replicas, p.Replicas+p.Workload.Clients
+	gen.Servers, gen.Nodes = p.Servers, p.Servers+p.Workload.Clients
 	gen.Start, gen.Duration = sim.Time(warmup), phase
 	if len(sc.FaultKinds) > 0 {
 		gen.Kinds = sc.FaultKinds
@@ -277,7 +264,7 @@ func (sc *Scenario) Params(seed uint64, mutant string) (Params, error) {
 	case FaultsNemesis:
 		plan, err := faults.Nemesis(sc.Nemesis, fr, gen)
 		if err != nil {
-			return Params{}, err
+			return runner.Params{}, err
 		}
 		p.Plan = plan
 	}
@@ -299,54 +286,34 @@ func withoutHeal(p faults.Plan) faults.Plan {
 	return p
 }
 
-// Validate reports Params that cannot run, naming the field and value: the
-// checks a hand-written or shrunk run needs, since it did not come from a
-// validated Scenario.
-func (p *Params) Validate() error {
-	var errs []error
-	if p.Replicas < 1 || p.Replicas > multipaxos.MaxReplicas {
-		errs = append(errs, fmt.Errorf("params: Replicas = %d: a cluster needs 1 to %d replicas", p.Replicas, multipaxos.MaxReplicas))
-	}
-	if err := p.Workload.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	nodes := p.Replicas + p.Workload.Clients
-	if len(errs) == 0 {
-		if err := p.Network.Validate(nodes); err != nil {
-			errs = append(errs, err)
-		}
-		if p.Network.Servers != p.Replicas {
-			errs = append(errs, fmt.Errorf("params: Network.Servers = %d: must equal Replicas = %d", p.Network.Servers, p.Replicas))
-		}
-		if err := p.Plan.Validate(nodes, p.Replicas); err != nil {
-			errs = append(errs, err)
-		}
-		cfg := p.Protocol
-		if err := cfg.Validate(); err != nil {
-			errs = append(errs, err)
-		} else if cfg.N != p.Replicas {
-			errs = append(errs, fmt.Errorf("params: Protocol.N = %d: must equal Replicas = %d", cfg.N, p.Replicas))
-		}
-	}
-	if p.HealAt < 0 {
-		errs = append(errs, fmt.Errorf("params: HealAt = %v: must be >= 0", p.HealAt))
-	}
-	return errors.Join(errs...)
-}
-
-// Knobs lists every drawn parameter, in print order.
-func (p *Params) Knobs() Knobs {
-	var k Knobs
+// Knobs lists every drawn parameter of a run, in print order.
+func Knobs(p *runner.Params) KnobList {
+	var k KnobList
 	k.Add("seed", p.Seed)
 	k.Add("scenario", p.Scenario)
-	k.Add("replicas", p.Replicas)
-	k.Add("mutant", orNone(p.Protocol.Mutant))
-	k.Add("workload", p.Workload)
+	k.Add("protocol", p.Protocol)
+	k.Add("servers", p.Servers)
+	k.Add("mutant", orNone(p.Mutant))
+	k.Add("config", string(p.Config))
+	k.Add("workload", workloadString(p))
 	k.Add("network", p.Network)
 	k.Add("plan", fmt.Sprintf("%s (%d faults)", orNone(p.Plan.Name), len(p.Plan.Faults)))
 	k.Add("heal_at", p.HealAt)
 	k.Add("correctness_only", p.Checks.CorrectnessOnly)
 	return k
+}
+
+func workloadString(p *runner.Params) string {
+	w := p.Workload
+	s := fmt.Sprintf("clients=%d ops/client=%d think=[%v,%v] start=%v", w.Clients, w.Ops, w.ThinkMin, w.ThinkMax, w.StartAfter)
+	if proto, err := protocol.Lookup(p.Protocol); err == nil {
+		if sp, err := spec.Lookup(proto.Spec); err == nil {
+			if wl, err := sp.Workload(w.Spec); err == nil {
+				return s + " " + sp.Name() + ":" + wl.String()
+			}
+		}
+	}
+	return s + " spec=" + string(w.Spec)
 }
 
 func orNone(s string) string {

@@ -27,22 +27,22 @@ func ParseSeed(s string) (uint64, error) {
 	return v, nil
 }
 
-// Knobs is the ordered list of every parameter drawn for a run, printed as
+// KnobList is the ordered list of every parameter drawn for a run, printed as
 // one block that starts with "seed=" so that a report needs no other
 // context (TigerBeetle's VOPR prints the same).
-type Knobs struct {
+type KnobList struct {
 	names  []string
 	values []string
 }
 
 // Add appends a knob; the order of Add calls is the print order.
-func (k *Knobs) Add(name string, value any) {
+func (k *KnobList) Add(name string, value any) {
 	k.names = append(k.names, name)
 	k.values = append(k.values, fmt.Sprint(value))
 }
 
 // Get returns a knob's value and whether it is set.
-func (k *Knobs) Get(name string) (string, bool) {
+func (k *KnobList) Get(name string) (string, bool) {
 	for i, n := range k.names {
 		if n == name {
 			return k.values[i], true
@@ -52,7 +52,7 @@ func (k *Knobs) Get(name string) (string, bool) {
 }
 
 // String prints "name=value" pairs, one per line.
-func (k Knobs) String() string {
+func (k KnobList) String() string {
 	var b strings.Builder
 	for i, n := range k.names {
 		fmt.Fprintf(&b, "%s=%s\n", n, k.values[i])

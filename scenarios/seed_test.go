@@ -23,12 +23,14 @@ func TestParseSeed(t *testing.T) {
 }
 
 func TestKnobsPrintInOrder(t *testing.T) {
-	var k Knobs
+	var k KnobList
 	k.Add("seed", 7)
-	k.Add("replicas", 3)
+	k.Add("servers", 3)
 	k.Add("loss", 0.05)
-	assert.Equal(t, "seed=7\nreplicas=3\nloss=0.05\n", k.String())
-	v, ok := k.Get("replicas")
+	assert.Equal(t, "seed=7\nservers=3\nloss=0.05\n", k.String())
+	v, ok := k.Get("servers")
 	assert.True(t, ok)
 	assert.Equal(t, "3", v)
+	_, ok = k.Get("replicas")
+	assert.False(t, ok)
 }

@@ -42,6 +42,9 @@ type Sweep struct {
 	// Done, if set, stops the sweep from starting new seeds once closed
 	// (a wall-time budget, an interrupt); runs under way finish.
 	Done <-chan struct{}
+	// Replay names the go test entry point for the replay commands in
+	// reports (zero: paxossim's own).
+	Replay GoTest
 	// KeepFailed bounds the failed results the summary keeps (those with
 	// the lowest seeds), so that a long sweep of a mutant does not hold
 	// every history in memory; 0 means 20. Failures are all counted.
@@ -51,6 +54,7 @@ type Sweep struct {
 // Summary adds up a sweep.
 type Summary struct {
 	Scenario string
+	Protocol string
 	Mutant   string
 	Runs     int
 	Failures int
@@ -66,8 +70,8 @@ type Summary struct {
 	// Failed holds failed runs, by seed: the Sweep.KeepFailed lowest.
 	Failed []Result
 	keep   int
-	// Missing lists the scenario's expected paths that no run reached.
-	Missing []Path
+	// Missing lists the scenario's expected probes that no run reached.
+	Missing []string
 	// Stopped is set when the sweep stopped early (StopAfter or Done).
 	Stopped bool
 }
@@ -145,7 +149,7 @@ func (sw *Sweep) Run() (Summary, error) {
 	go func() { wg.Wait(); close(results) }()
 
 	start := time.Now()
-	sum := Summary{Scenario: sw.Scenario.Name, Mutant: sw.Mutant, ByCheck: map[Check]int{}, keep: orDefault(sw.KeepFailed, 20)}
+	sum := Summary{Scenario: sw.Scenario.Name, Protocol: sw.Scenario.Protocol, Mutant: sw.Mutant, ByCheck: map[Check]int{}, keep: orDefault(sw.KeepFailed, 20)}
 	stopped := false
 	for res := range results {
 		sum.add(&res)
@@ -160,7 +164,7 @@ func (sw *Sweep) Run() (Summary, error) {
 	sum.Wall = time.Since(start)
 	sum.Stopped = stopped || closed(sw.Done)
 	if sw.Mutant == "" && !sum.Stopped {
-		sum.Missing = sum.Coverage.Missing(sw.Scenario.Expect, sum.Runs)
+		sum.Missing = missing(sum.Coverage, sw.Scenario.Expect, sum.Runs)
 	}
 	return sum, nil
 }
@@ -171,10 +175,12 @@ func (sw *Sweep) one(index int, seed uint64) (res Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			p, _ := sw.Scenario.Params(seed, sw.Mutant)
-			res = Result{Params: p, Failure: &Failure{Check: CheckPanic, Fact: fmt.Sprintf("harness panic: %v", v)}, PanicStack: string(debug.Stack())}
+			res = failed(p, CheckPanic, fmt.Sprintf("harness panic: %v", v))
+			res.PanicStack = string(debug.Stack())
 		}
 	}()
 	res = Run(sw.Scenario, seed, sw.Mutant, RunOptions{})
+	res.Replay = sw.Replay
 	if res.Failure == nil && sw.DeterminismEvery > 0 && index%sw.DeterminismEvery == 0 {
 		if f := VerifyDeterminism(&res); f != nil {
 			res.Failure = f
@@ -218,7 +224,7 @@ func (sum *Summary) PorcupineShare() float64 {
 func (sum *Summary) String() string {
 	var b strings.Builder
 	secs := sum.Wall.Seconds()
-	fmt.Fprintf(&b, "scenario=%s mutant=%s seeds=%d failures=%d wall=%.2fs\n", sum.Scenario, orNone(sum.Mutant), sum.Runs, sum.Failures, secs)
+	fmt.Fprintf(&b, "scenario=%s protocol=%s mutant=%s seeds=%d failures=%d wall=%.2fs\n", sum.Scenario, sum.Protocol, orNone(sum.Mutant), sum.Runs, sum.Failures, secs)
 	if secs > 0 {
 		fmt.Fprintf(&b, "seeds/s=%.1f events/s=%.0f sim-s/wall-s=%.0f porcupine-share=%.1f%%\n",
 			float64(sum.Runs)/secs, float64(sum.Events)/secs, float64(sum.SimTime)/float64(sim.Second)/secs, 100*sum.PorcupineShare())
@@ -233,7 +239,7 @@ func (sum *Summary) String() string {
 	}
 	fmt.Fprintf(&b, "coverage: %s\n", sum.Coverage)
 	if len(sum.Missing) > 0 {
-		fmt.Fprintf(&b, "never reached (this scenario exists to exercise them): %v\n", sum.Missing)
+		fmt.Fprintf(&b, "never reached (this scenario exists to exercise them): %s\n", strings.Join(sum.Missing, " "))
 	}
 	return b.String()
 }
@@ -251,10 +257,14 @@ func VerifyDeterminism(res *Result) *Failure {
 // firstDivergence re-runs the seed twice with full traces and names the
 // first line where they differ.
 func firstDivergence(p Params, h1, h2 uint64) string {
-	var a, b bytes.Buffer
-	RunParams(p, RunOptions{Trace: &a, SkipLinearizability: true})
+	return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; %s", p.Seed, h1, h2, diffTraces(traceOf(p), traceOf(p)))
+}
+
+// traceOf runs p with the full trace and returns it.
+func traceOf(p Params) string {
+	var b bytes.Buffer
 	RunParams(p, RunOptions{Trace: &b, SkipLinearizability: true})
-	return fmt.Sprintf("seed %d ran twice gave trace hashes %016x and %016x; %s", p.Seed, h1, h2, diffTraces(a.String(), b.String()))
+	return b.String()
 }
 
 // diffTraces describes the first difference between two traces.

@@ -155,3 +155,36 @@ func (d *Disk) crash(keep int, tear bool) {
 		d.torn[tornKey] = true
 	}
 }
+
+// DiskReader reads a disk's records. Protocols decode their durable state
+// through it, so that the same decoder serves recovery at Start (the whole
+// disk, Disk itself) and the harness's checks of what is durable (Durable).
+type DiskReader interface {
+	Read(key string) ([]byte, bool, error)
+	Scan(prefix string) []string
+}
+
+// Durable returns a read-only view of the synced records only: what a
+// crash at this instant would leave (a torn record reads as absent, since
+// it was never synced). Checkers use it to judge durable state without
+// trusting a node's in-memory claims.
+func (d *Disk) Durable() DiskReader { return durableView{d} }
+
+type durableView struct{ d *Disk }
+
+func (v durableView) Read(key string) ([]byte, bool, error) {
+	val, ok := v.d.synced[key]
+	return val, ok, nil
+}
+
+func (v durableView) Scan(prefix string) []string {
+	var keys []string
+	//detlint:ordered the keys are sorted before they are returned
+	for k := range v.d.synced {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -140,6 +140,9 @@ type Sim struct {
 	faultRand *rand.Rand
 	current   *slot // the node whose handler is running, if any
 	checked   map[uint64]string
+	// lastNode is the node the last step ran a handler of, or -1 for a
+	// callback (see LastStepNode).
+	lastNode NodeID
 }
 
 // New returns an empty simulation at time 0.
@@ -158,6 +161,7 @@ func New(cfg Config) (*Sim, error) {
 		transport: Direct{Latency: Millisecond},
 		netRand:   NewStream(cfg.Seed, domainNetwork, 0, 0),
 		faultRand: NewStream(cfg.Seed, domainFaults, 0, 0),
+		lastNode:  -1,
 	}
 	s.tr.hash = splitmix64(cfg.Seed)
 	s.tr.w = cfg.Trace
@@ -295,6 +299,14 @@ func (s *Sim) Run(deadline Time, stop func() bool) Outcome {
 	}
 }
 
+// LastStepNode returns the node whose handler the last step ran (a message
+// delivered or dropped at it, a timer it set), and false after a step of a
+// callback (Sim.At), which may have crashed, restarted, paused or resumed
+// any node. A node's state changes only in its own handlers, so a checker
+// that runs after every step (Run's stop function) need look at no other
+// node after a node's step.
+func (s *Sim) LastStepNode() (NodeID, bool) { return s.lastNode, s.lastNode >= 0 }
+
 func (s *Sim) errOutcome() Outcome {
 	var be *BudgetError
 	if errors.As(s.err, &be) {
@@ -354,8 +366,10 @@ func (s *Sim) describe(e *event) string {
 
 // step handles one event and reports whether it counted as a step.
 func (s *Sim) step(e *event) bool {
+	s.lastNode = e.to
 	switch e.kind {
 	case evCall:
+		s.lastNode = -1
 		s.stats.Steps++
 		e.fn()
 		return true

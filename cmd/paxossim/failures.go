@@ -13,7 +13,7 @@ import (
 // the full reports.
 const moreFailures = 20
 
-// printFailures prints the go test report of the first n failures (lowest
+// printFailures prints the report of the first n failures (lowest
 // seeds first, so the choice does not depend on -parallel): each is
 // explained (re-run with its trace tail), its artifacts written under dir
 // (a temporary directory if empty), then reported. The rest are listed by
@@ -39,8 +39,9 @@ func printFailures(stdout, stderr io.Writer, failed []scenarios.Result, n int, d
 			}
 			seeds = append(seeds, fmt.Sprintf("%d (%s)", r.Params.Seed, r.Failure.Check))
 		}
-		fmt.Fprintf(stdout, "--- %d more failing seeds (replay one with 'paxossim replay -scenario %s -seed N%s -trace'):\n  %s\n",
-			len(rest), rest[0].Params.Scenario, mutantFlag(rest[0].Params.Protocol.Mutant), strings.Join(seeds, "\n  "))
+		p := &rest[0].Params
+		fmt.Fprintf(stdout, "--- %d more failing seeds (replay one with 'paxossim replay -scenario %s%s -seed N%s -trace'):\n  %s\n",
+			len(rest), p.Scenario, protocolSuffix(p.Protocol), mutantFlag(p.Mutant), strings.Join(seeds, "\n  "))
 	}
 }
 

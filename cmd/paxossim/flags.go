@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/scenarios"
 )
 
@@ -18,9 +19,21 @@ func usageErrorf(stderr io.Writer, cmd, format string, args ...any) int {
 	if cmd != "" {
 		prefix, hint = "paxossim "+cmd, "paxossim "+cmd+" -h"
 	}
-	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	msg := oneLine(fmt.Sprintf(format, args...))
 	fmt.Fprintf(stderr, "%s: %s\nRun '%s' for usage.\n", prefix, msg, hint)
 	return exitUsage
+}
+
+// oneLine joins the lines of a message with "; ": a joined error (a params
+// file with several bad fields) stays one line.
+func oneLine(msg string) string {
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // flagSet is a subcommand's flags with its synopsis: the flag package only
@@ -103,27 +116,50 @@ func (s *seedFlag) Set(v string) error {
 	return nil
 }
 
-// lookupScenario finds a scenario by name with a one-line error.
-func lookupScenario(name string) (*scenarios.Scenario, error) {
+// protocolFlag adds the -protocol flag every command that runs seeds has.
+func protocolFlag(fs *flagSet) *string {
+	return fs.String("protocol", scenarios.DefaultProtocol, "the protocol `NAME` to run (see 'paxossim list')")
+}
+
+// lookupProtocol finds a registered protocol by name with a one-line
+// error naming the ones there are.
+func lookupProtocol(name string) (*protocol.Protocol, error) {
+	if name == "" {
+		return nil, fmt.Errorf("-protocol is empty (have: %s)", strings.Join(protocol.Names(), ", "))
+	}
+	return protocol.Lookup(name)
+}
+
+// lookupScenario finds a scenario by name, running proto, with a one-line
+// error.
+func lookupScenario(proto *protocol.Protocol, name string) (*scenarios.Scenario, error) {
 	if name == "" {
 		return nil, errors.New("-scenario is required (see 'paxossim list')")
 	}
-	sc, err := scenarios.Lookup(name)
-	if err != nil {
+	if _, err := scenarios.Lookup(name); err != nil {
 		return nil, fmt.Errorf("unknown scenario %q (have: %s; each also as NAME-3 and NAME-5)", name, strings.Join(scenarios.BaseNames(), ", "))
 	}
-	return sc, nil
+	return scenarios.LookupFor(proto.Name, name)
 }
 
-// checkMutant accepts "" (the correct protocol) or a catalogued mutant.
-func checkMutant(name string) error {
-	if name == "" {
+// checkMutant accepts "" (the correct protocol) or a mutant of proto's
+// catalogue.
+func checkMutant(proto *protocol.Protocol, name string) error {
+	if proto.CheckMutant(name) == nil {
 		return nil
 	}
-	for _, m := range scenarios.MutantNames() {
-		if m == name {
-			return nil
-		}
+	have := "none"
+	if names := proto.MutantNames(); len(names) > 0 {
+		have = strings.Join(names, ", ")
 	}
-	return fmt.Errorf("unknown mutant %q (have: %s)", name, strings.Join(scenarios.MutantNames(), ", "))
+	return fmt.Errorf("unknown mutant %q of protocol %s (have: %s)", name, proto.Name, have)
+}
+
+// protocolSuffix is " -protocol NAME" for a protocol other than the
+// default, for the command lines the commands print.
+func protocolSuffix(name string) string {
+	if name == "" || name == scenarios.DefaultProtocol {
+		return ""
+	}
+	return " -protocol " + name
 }

@@ -18,42 +18,52 @@ import (
 // seed-index order, so two files of the same sweep differ only in wall_ns.
 type record struct {
 	Scenario string `json:"scenario"`
+	// Protocol is the protocol's registry name; a line written before
+	// there was more than one protocol has none, and reads as
+	// scenarios.DefaultProtocol.
+	Protocol string `json:"protocol"`
 	Mutant   string `json:"mutant"`
 	Seed     uint64 `json:"seed"`
 	// Index is the seed's position in the sweep (Seed - the sweep's first
 	// seed); Shard is "i/n" of the process that ran it ("0/1" unsharded);
 	// SweepCount is the sweep's -count, 0 for one bounded only by -budget.
 	// Together they let merge find missing and duplicate seeds.
-	Index        int               `json:"index"`
-	Shard        string            `json:"shard"`
-	SweepCount   int               `json:"sweep_count"`
-	Revision     string            `json:"revision"`
-	TraceHash    string            `json:"trace_hash"`
-	Passed       bool              `json:"passed"`
-	Check        string            `json:"check"`
-	Fact         string            `json:"fact"`
-	Events       uint64            `json:"events"`
-	Steps        int64             `json:"steps"`
-	SimTimeNS    int64             `json:"sim_time_ns"`
-	Ops          int               `json:"ops"`
-	Completed    int               `json:"completed"`
-	Linearizable string            `json:"linearizable"`
-	Coverage     map[string]uint64 `json:"coverage"`
-	WallNS       int64             `json:"wall_ns"`
+	Index        int    `json:"index"`
+	Shard        string `json:"shard"`
+	SweepCount   int    `json:"sweep_count"`
+	Revision     string `json:"revision"`
+	TraceHash    string `json:"trace_hash"`
+	Passed       bool   `json:"passed"`
+	Check        string `json:"check"`
+	Fact         string `json:"fact"`
+	Events       uint64 `json:"events"`
+	Steps        int64  `json:"steps"`
+	SimTimeNS    int64  `json:"sim_time_ns"`
+	Ops          int    `json:"ops"`
+	Completed    int    `json:"completed"`
+	Linearizable string `json:"linearizable"`
+	// Coverage maps each probe of the protocol (and the harness's
+	// client-retry) to how often the run reached it.
+	Coverage map[string]uint64 `json:"coverage"`
+	WallNS   int64             `json:"wall_ns"`
 }
 
 // sweepInfo is what every record of one sweep shares.
 type sweepInfo struct {
+	scenario string
+	protocol string
+	mutant   string
 	start    uint64
 	count    int // math.MaxInt: bounded by -budget only
 	shard    shard
 	revision string
 }
 
-func newRecord(res *scenarios.Result, mutant string, info sweepInfo) record {
+func newRecord(res *scenarios.Result, info sweepInfo) record {
 	r := record{
-		Scenario:     res.Params.Scenario,
-		Mutant:       mutant,
+		Scenario:     info.scenario,
+		Protocol:     info.protocol,
+		Mutant:       info.mutant,
 		Seed:         res.Params.Seed,
 		Index:        int(res.Params.Seed - info.start), // wraps like the sweep's seeds
 		Shard:        info.shard.String(),
@@ -66,7 +76,7 @@ func newRecord(res *scenarios.Result, mutant string, info sweepInfo) record {
 		Ops:          res.Ops,
 		Completed:    res.Completed,
 		Linearizable: string(res.Linearizable),
-		Coverage:     map[string]uint64{},
+		Coverage:     make(map[string]uint64, len(res.Coverage.Names)),
 		WallNS:       int64(res.SimWall + res.CheckWall),
 	}
 	if info.count != math.MaxInt {
@@ -75,8 +85,8 @@ func newRecord(res *scenarios.Result, mutant string, info sweepInfo) record {
 	if res.Failure != nil {
 		r.Check, r.Fact = string(res.Failure.Check), res.Failure.Fact
 	}
-	for _, p := range scenarios.Paths() {
-		r.Coverage[string(p)] = res.Coverage.Get(p)
+	for i, name := range res.Coverage.Names {
+		r.Coverage[name] = res.Coverage.Counts[i]
 	}
 	return r
 }
@@ -159,6 +169,9 @@ func readRecords(r io.Reader, name string) ([]record, error) {
 		}
 		if rec.Scenario == "" || rec.Index < 0 {
 			return nil, fmt.Errorf("%s:%d: not a paxossim JSON line: no scenario or a negative index", name, line)
+		}
+		if rec.Protocol == "" {
+			rec.Protocol = scenarios.DefaultProtocol
 		}
 		out = append(out, rec)
 	}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/scenarios"
 )
 
 // TestOrderedWriter: records arriving in completion order come out in
@@ -29,4 +32,18 @@ func TestOrderedWriter(t *testing.T) {
 	}
 	assert.Equal(t, []int{1, 4, 7, 10, 13, 19}, got)
 	assert.Equal(t, 6, w.lines)
+}
+
+// TestReadRecordsProtocol: a line written before lines named their
+// protocol reads as the default protocol's.
+func TestReadRecordsProtocol(t *testing.T) {
+	in := `{"scenario":"chaos","seed":5,"index":0,"coverage":{"leader-change":2}}
+{"scenario":"chaos","protocol":"other","seed":5,"index":0}
+`
+	recs, err := readRecords(strings.NewReader(in), "in")
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, scenarios.DefaultProtocol, recs[0].Protocol)
+	assert.Equal(t, uint64(2), recs[0].Coverage["leader-change"])
+	assert.Equal(t, "other", recs[1].Protocol)
 }

@@ -26,6 +26,26 @@ func kernelArgs(benchtime string) []string {
 	return []string{"test", "-run", "^$", "-bench", "^BenchmarkKernel", "-benchmem", "-cpu", "1", "-count", "1", "-benchtime", benchtime, "./sim"}
 }
 
+// kernelCommand is the kernel benchmarks' command line, quoted for a
+// POSIX shell, exactly as runKernelBench runs it from the module root.
+func kernelCommand(benchtime string) string {
+	words := []string{"go"}
+	for _, a := range kernelArgs(benchtime) {
+		words = append(words, shellQuote(a))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // runKernelBench runs the kernel benchmarks with the go tool from the
 // module's root and returns their lines and the CPU model go test printed.
 func runKernelBench(benchtime string, stderr io.Writer) ([]benchLine, string, error) {
@@ -39,7 +59,7 @@ func runKernelBench(benchtime string, stderr io.Writer) ([]benchLine, string, er
 	cmd.Stdout = &out
 	cmd.Stderr = stderr
 	if err := cmd.Run(); err != nil {
-		return nil, "", fmt.Errorf("go %s: %v\n%s", strings.Join(kernelArgs(benchtime), " "), err, out.String())
+		return nil, "", fmt.Errorf("%s: %v\n%s", kernelCommand(benchtime), err, out.String())
 	}
 	lines, cpu := parseBench(&out)
 	if len(lines) == 0 {

@@ -27,7 +27,7 @@ func commands() []command {
 	return []command{
 		{"run", "run many seeds of a scenario in parallel and summarize", cmdRun},
 		{"replay", "replay one seed (or a saved run) exactly, with its trace", cmdReplay},
-		{"list", "list scenarios, protocols, mutants and nemeses", cmdList},
+		{"list", "list protocols (with their mutants and probes), specs, scenarios and nemeses", cmdList},
 		{"merge", "merge the JSON lines of sharded runs into one summary", cmdMerge},
 		{"bench", "measure the README figures and rewrite them", cmdBench},
 	}
@@ -68,7 +68,7 @@ func lookupCommand(name string) (command, bool) {
 
 func usage(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("paxossim: a deterministic simulation harness for Paxos-family replicated state machines\n\n")
+	b.WriteString("paxossim: a deterministic simulation harness for Paxos-family protocols\n\n")
 	b.WriteString("usage: paxossim COMMAND [flags]\n\ncommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.summary)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/scenarios"
 )
 
 // invoke runs the command in-process, as main does, and returns its exit
@@ -50,6 +54,13 @@ func TestBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(garbage, []byte("{\"scenario\":\"chaos\"}\nnot json\n"), 0o644))
 	badPlan := filepath.Join(dir, "params.json")
 	require.NoError(t, os.WriteFile(badPlan, []byte(`{"Scenario":"chaos","Seed":1,"Bogus":true}`), 0o644))
+	// A file that decodes but fails validation in several fields at once:
+	// the error is still one line.
+	invalid := filepath.Join(dir, "invalid", "params.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(invalid), 0o755))
+	require.NoError(t, os.WriteFile(invalid, []byte(`{"schema":99,"protocol":"nope","servers":0}`), 0o644))
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.MkdirAll(empty, 0o755))
 
 	cases := []struct {
 		args []string
@@ -60,7 +71,9 @@ func TestBadInput(t *testing.T) {
 
 		{[]string{"run"}, "-scenario is required"},
 		{[]string{"run", "-scenario", "nope"}, `unknown scenario "nope"`},
-		{[]string{"run", "-scenario", "chaos", "-mutant", "nope"}, `unknown mutant "nope"`},
+		{[]string{"run", "-scenario", "chaos", "-mutant", "nope"}, `unknown mutant "nope" of protocol multipaxos (have: quorum-minus-one, `},
+		{[]string{"run", "-scenario", "chaos", "-protocol", "nope"}, `unknown protocol "nope" (have: `},
+		{[]string{"run", "-scenario", "chaos", "-protocol", ""}, "-protocol is empty"},
 		{[]string{"run", "-scenario", "chaos", "-seed-start", "12x", "-count", "1"}, `seed "12x"`},
 		{[]string{"run", "-scenario", "chaos", "-seed-start", "-5", "-count", "1"}, `seed "-5"`},
 		{[]string{"run", "-scenario", "chaos", "-seed-start", "18446744073709551616"}, `seed "18446744073709551616"`},
@@ -92,8 +105,15 @@ func TestBadInput(t *testing.T) {
 		{[]string{"replay", "-scenario", "chaos"}, "-seed is required"},
 		{[]string{"replay", "-scenario", "chaos", "-seed", "0xZZ"}, `seed "0xZZ"`},
 		{[]string{"replay", "-scenario", "chaos", "-seed", "1", "-mutant", "nope"}, `unknown mutant "nope"`},
+		{[]string{"replay", "-scenario", "chaos", "-seed", "1", "-protocol", "nope"}, `unknown protocol "nope" (have: `},
+		{[]string{"replay", "-plan", badPlan, "-protocol", "nope"}, `unknown protocol "nope"`},
 		{[]string{"replay", "-plan", filepath.Join(dir, "missing.json")}, "-plan"},
 		{[]string{"replay", "-plan", badPlan}, "Bogus"},
+		{[]string{"replay", "-plan", filepath.Join(dir, "plan.json")}, "Bogus"}, // the params.json next to it
+		{[]string{"replay", "-plan", filepath.Join(empty, "plan.json")}, "a plan.json replays the params.json next to it, and there is none"},
+		{[]string{"replay", "-plan", empty}, "a directory replays the params.json in it, and there is none"},
+		{[]string{"replay", "-plan", invalid}, "schema = 99"},
+		{[]string{"replay", "-plan", filepath.Dir(invalid)}, "schema = 99"},
 
 		{[]string{"list", "extra"}, `unexpected argument "extra"`},
 
@@ -104,6 +124,7 @@ func TestBadInput(t *testing.T) {
 
 		{[]string{"bench", "-seeds", "0"}, "-seeds 0: must be at least 1"},
 		{[]string{"bench", "-scenario", "nope"}, `unknown scenario "nope"`},
+		{[]string{"bench", "-protocol", "nope"}, `unknown protocol "nope" (have: `},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -117,5 +138,24 @@ func TestBadInput(t *testing.T) {
 			assert.Contains(t, lines[0], c.want)
 			assert.Regexp(t, `^Run 'paxossim( \w+ -h| help)' for usage\.$`, lines[1])
 		})
+	}
+}
+
+// TestUnknownProtocol: -protocol names a registered protocol; any other
+// name is one line naming the ones there are, and exit status 2, before
+// anything runs.
+func TestUnknownProtocol(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"run", "-scenario", "calm", "-seed-start", "1", "-count", "1"},
+		{"replay", "-scenario", "calm", "-seed", "1"},
+		{"bench", "-kernel=false", "-seeds", "1", "-scaling-seeds", "1"},
+	} {
+		code, stdout, stderr := invoke(t, append(cmd, "-protocol", "paxos-made-wrong")...)
+		assert.Equal(t, exitUsage, code, cmd)
+		assert.Empty(t, stdout, cmd)
+		want := fmt.Sprintf("paxossim %s: unknown protocol \"paxos-made-wrong\" (have: %s)\nRun 'paxossim %s -h' for usage.\n",
+			cmd[0], strings.Join(protocol.Names(), ", "), cmd[0])
+		assert.Equal(t, want, stderr, cmd)
+		assert.Contains(t, stderr, scenarios.DefaultProtocol)
 	}
 }

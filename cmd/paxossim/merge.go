@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/scenarios"
 )
 
@@ -15,7 +17,9 @@ const mergeSynopsis = `usage: paxossim merge [-show N] FILE...
 
 Joins the JSON lines written by the shards of a sweep (run -json) into one
 summary: seeds, failures by check, coverage, and the failing seeds with
-their replay commands. It checks that the shards together ran every seed of
+their replay commands. Lines of different sweeps (another scenario,
+protocol, mutant or range of seeds) are never added up: each sweep gets a
+summary of its own. It checks that the shards together ran every seed of
 the sweep exactly once, naming missing shards (not merged, crashed, stopped
 by -budget) and seeds found twice (a file given twice, overlapping shards);
 a seed found twice with different trace hashes is reported as
@@ -28,9 +32,9 @@ otherwise, 2 bad usage or an unreadable file.`
 // sweepKey identifies one sweep among the merged lines: the seeds of a
 // sweep are start+index for index in [0, count).
 type sweepKey struct {
-	scenario, mutant string
-	start            uint64
-	count            int // 0: bounded by -budget only
+	scenario, protocol, mutant string
+	start                      uint64
+	count                      int // 0: bounded by -budget only
 }
 
 // mergedSweep adds up the lines of one sweep.
@@ -69,7 +73,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 			return usageErrorf(stderr, "merge", "%v", err)
 		}
 		for _, r := range recs {
-			key := sweepKey{r.Scenario, r.Mutant, r.Seed - uint64(r.Index), r.SweepCount}
+			key := sweepKey{r.Scenario, r.Protocol, r.Mutant, r.Seed - uint64(r.Index), r.SweepCount}
 			ms := sweeps[key]
 			if ms == nil {
 				ms = &mergedSweep{key: key, seen: map[int]record{}, shards: map[string]int{},
@@ -99,10 +103,16 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		if a.scenario != b.scenario {
 			return a.scenario < b.scenario
 		}
+		if a.protocol != b.protocol {
+			return a.protocol < b.protocol
+		}
 		if a.mutant != b.mutant {
 			return a.mutant < b.mutant
 		}
-		return a.start < b.start
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		return a.count < b.count
 	})
 	code := exitPass
 	totalSeeds, totalFailed := 0, 0
@@ -159,12 +169,12 @@ func (ms *mergedSweep) add(r record, file string) {
 }
 
 // print writes the sweep's summary and reports whether it is clean: no
-// failure, no seed missing or duplicated, every expected path reached.
+// failure, no seed missing or duplicated, every expected probe reached.
 func (ms *mergedSweep) print(w io.Writer, show int) bool {
 	k := ms.key
 	clean := true
 	runs := len(ms.seen)
-	fmt.Fprintf(w, "--- scenario=%s mutant=%s first-seed=%d", k.scenario, orNone(k.mutant), k.start)
+	fmt.Fprintf(w, "--- scenario=%s protocol=%s mutant=%s first-seed=%d", k.scenario, k.protocol, orNone(k.mutant), k.start)
 	if k.count > 0 {
 		fmt.Fprintf(w, " count=%d", k.count)
 	} else {
@@ -177,11 +187,11 @@ func (ms *mergedSweep) print(w io.Writer, show int) bool {
 		fmt.Fprintf(w, "failures by check: %s\n", byCheck(ms.byCheck))
 	}
 	var cov []string
-	for _, p := range scenarios.Paths() {
-		cov = append(cov, fmt.Sprintf("%s=%d", p, ms.coverage[string(p)]))
+	for _, name := range ms.probeNames() {
+		cov = append(cov, fmt.Sprintf("%s=%d", name, ms.coverage[name]))
 	}
 	fmt.Fprintf(w, "coverage: %s\n", strings.Join(cov, " "))
-	if missing := ms.missingPaths(runs); len(missing) > 0 {
+	if missing := ms.missingProbes(runs); len(missing) > 0 {
 		fmt.Fprintf(w, "never reached (this scenario exists to exercise them): %v\n", missing)
 		clean = false
 	}
@@ -195,10 +205,7 @@ func (ms *mergedSweep) print(w io.Writer, show int) bool {
 				break
 			}
 			fact, _, _ := strings.Cut(r.Fact, "\n")
-			p := scenarios.Params{Scenario: r.Scenario, Seed: r.Seed}
-			p.Protocol.Mutant = r.Mutant
-			_, cli := scenarios.ReplayCommands(&p)
-			fmt.Fprintf(w, "  seed=%d check=%s: %s\n    %s\n", r.Seed, r.Check, fact, cli)
+			fmt.Fprintf(w, "  seed=%d check=%s: %s\n    %s\n", r.Seed, r.Check, fact, replayCommand(r))
 		}
 	}
 	if k.count > 0 {
@@ -274,23 +281,59 @@ func (ms *mergedSweep) shardCount() int {
 	return n
 }
 
-// missingPaths lists the scenario's expected paths that the merged seeds
+// probeNames lists the probes to print for the sweep: its protocol's, in
+// report order, then any other name the lines carry (a protocol this
+// binary does not know), sorted.
+func (ms *mergedSweep) probeNames() []string {
+	var names []string
+	if proto, err := protocol.Lookup(ms.key.protocol); err == nil {
+		names = proto.ProbeNames()
+	}
+	for _, name := range sortedKeys(ms.coverage) {
+		if !contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// missingProbes lists the scenario's expected probes that the merged seeds
 // never reached, as a single unsharded run would (correct protocol only).
-func (ms *mergedSweep) missingPaths(runs int) []scenarios.Path {
+func (ms *mergedSweep) missingProbes(runs int) []string {
 	if ms.key.mutant != "" {
 		return nil
 	}
-	sc, err := scenarios.Lookup(ms.key.scenario)
+	sc, err := scenarios.LookupFor(ms.key.protocol, ms.key.scenario)
 	if err != nil {
 		return nil
 	}
-	var out []scenarios.Path
+	var out []string
 	for _, e := range sc.Expect {
-		if runs >= e.Within && ms.coverage[string(e.Path)] == 0 {
-			out = append(out, e.Path)
+		if runs >= e.Within && ms.coverage[e.Probe] == 0 {
+			out = append(out, e.Probe)
 		}
 	}
 	return out
+}
+
+// replayCommand is the command that replays a failing seed of a line: the
+// paxossim command line, or, for a protocol this command does not know,
+// the go test one.
+func replayCommand(r record) string {
+	// The seed's run, drawn again: scenarios.ReplayCommands replays by seed
+	// only a run that its scenario draws from its seed.
+	p := scenarios.Params{Scenario: r.Scenario, Protocol: r.Protocol, Mutant: r.Mutant, Seed: r.Seed}
+	if sc, err := scenarios.LookupFor(r.Protocol, r.Scenario); err == nil {
+		if drawn, err := sc.Params(r.Seed, r.Mutant); err == nil {
+			p = drawn
+		}
+	}
+	res := scenarios.Result{Result: runner.Result{Params: p}}
+	goTest, cli := scenarios.ReplayCommands(&res, "")
+	if cli == "" {
+		return goTest
+	}
+	return cli
 }
 
 func firstFew(s []string) string {

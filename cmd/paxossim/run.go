@@ -15,22 +15,25 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/scenarios"
 )
 
-const runSynopsis = `usage: paxossim run -scenario NAME [-seeds N | -seed-start S [-count N]] [flags]
+const runSynopsis = `usage: paxossim run -scenario NAME [-protocol NAME] [-seeds N | -seed-start S [-count N]] [flags]
 
 Runs seeds of a scenario in parallel, one simulation per goroutine, with a
 progress line, then prints the first failures' reports (replay commands,
 the failed check, the trace tail, the porcupine visualization) and a
-summary. Without -seeds, -count or -budget it runs 100 seeds from a fresh
-random base seed, printed first. A sharded sweep (-shard) needs a fixed
-range: every shard must get the same -seed-start and -count. For speed, a
-sweep raises the garbage collector's target (GOGC=1000, with a 1 GiB soft
-memory limit) unless GOGC or GOMEMLIMIT is set.
+summary. -protocol picks the system under test (see 'paxossim list'); every
+scenario runs every protocol. Without -seeds, -count or -budget it runs 100
+seeds from a fresh random base seed, printed first. A sharded sweep
+(-shard) needs a fixed range: every shard must get the same -seed-start and
+-count. For speed, a sweep raises the garbage collector's target
+(GOGC=1000, with a 1 GiB soft memory limit) unless GOGC or GOMEMLIMIT is
+set.
 
 Exit status: 0 every seed passed, 1 a seed failed (or the scenario never
-reached a path it exists to exercise), 2 bad usage.`
+reached a probe it exists to exercise), 2 bad usage.`
 
 // defaultSeeds is the sweep size when neither -seeds, -count nor -budget
 // says otherwise.
@@ -42,6 +45,7 @@ const randomBaseMax = 1 << 53
 
 // runConfig is a parsed and checked "run" command line.
 type runConfig struct {
+	proto            *protocol.Protocol
 	scenario         *scenarios.Scenario
 	mutant           string
 	start            uint64
@@ -62,6 +66,7 @@ func parseRun(args []string, stdout, stderr io.Writer) (runConfig, int, bool) {
 	var (
 		cfg        runConfig
 		name       = fs.String("scenario", "", "the scenario `NAME` to run (see 'paxossim list')")
+		protoName  = protocolFlag(fs)
 		seeds      = fs.Int("seeds", 0, "run `N` seeds from a fresh random base seed, printed first (default 100)")
 		seedStart  seedFlag
 		count      = fs.Int("count", 0, "with -seed-start S: run the `N` seeds S, S+1, ..., S+N-1 (default 100, or unbounded with -budget)")
@@ -70,7 +75,7 @@ func parseRun(args []string, stdout, stderr io.Writer) (runConfig, int, bool) {
 	)
 	fs.Var(&seedStart, "seed-start", "the first seed `S` of a fixed range, decimal or 0x-hex")
 	fs.IntVar(&cfg.parallel, "parallel", runtime.GOMAXPROCS(0), "`P` seeds run at once, one per goroutine; the default is every core")
-	fs.StringVar(&cfg.mutant, "mutant", "", "run the protocol with the known-wrong variant `M` (see 'paxossim list')")
+	fs.StringVar(&cfg.mutant, "mutant", "", "run the protocol with its known-wrong variant `M` (see 'paxossim list')")
 	fs.DurationVar(&cfg.budget, "budget", 0, "wall-clock budget: start no new seed after `DURATION` (runs under way finish)")
 	fs.StringVar(&cfg.jsonPath, "json", "", "write one JSON line per seed to `FILE`, in seed order")
 	fs.StringVar(&cfg.out, "out", "", "write failure artifacts under `DIR` (default: a new temporary directory)")
@@ -84,10 +89,13 @@ func parseRun(args []string, stdout, stderr io.Writer) (runConfig, int, bool) {
 		return cfg, usageErrorf(stderr, "run", format, args...), false
 	}
 	var err error
-	if cfg.scenario, err = lookupScenario(*name); err != nil {
+	if cfg.proto, err = lookupProtocol(*protoName); err != nil {
 		return fail("%v", err)
 	}
-	if err := checkMutant(cfg.mutant); err != nil {
+	if cfg.scenario, err = lookupScenario(cfg.proto, *name); err != nil {
+		return fail("%v", err)
+	}
+	if err := checkMutant(cfg.proto, cfg.mutant); err != nil {
 		return fail("%v", err)
 	}
 	switch {
@@ -141,6 +149,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	label := cfg.scenario.Name
+	if cfg.proto.Name != scenarios.DefaultProtocol {
+		label += " protocol=" + cfg.proto.Name
+	}
 	if cfg.mutant != "" {
 		label += " mutant=" + cfg.mutant
 	}
@@ -157,8 +168,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if cfg.randomBase {
 		fmt.Fprintf(stdout, "base-seed=%d (this sweep again: %s)\n", cfg.start, sweepCommand(cfg))
 	}
-	fmt.Fprintf(stdout, "scenario=%s mutant=%s %s shard=%s parallel=%d revision=%s\n",
-		cfg.scenario.Name, orNone(cfg.mutant), describeRange(cfg), cfg.shard, cfg.parallel, scenarios.Revision())
+	fmt.Fprintf(stdout, "scenario=%s protocol=%s mutant=%s %s shard=%s parallel=%d revision=%s\n",
+		cfg.scenario.Name, cfg.proto.Name, orNone(cfg.mutant), describeRange(cfg), cfg.shard, cfg.parallel, scenarios.Revision())
 
 	stop := newStopper()
 	if cfg.budget > 0 {
@@ -179,7 +190,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}()
 	defer func() { signal.Stop(interrupts); close(interrupts) }()
 
-	info := sweepInfo{start: cfg.start, count: cfg.count, shard: cfg.shard, revision: scenarios.Revision()}
+	info := sweepInfo{scenario: cfg.scenario.Name, protocol: cfg.proto.Name, mutant: cfg.mutant, start: cfg.start, count: cfg.count, shard: cfg.shard, revision: scenarios.Revision()}
 	total := 0
 	if cfg.count != math.MaxInt {
 		total = cfg.shard.size(cfg.count)
@@ -199,7 +210,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		OnResult: func(res *scenarios.Result) {
 			prog.observe(res)
 			if jw != nil {
-				jw.add(newRecord(res, cfg.mutant, info))
+				jw.add(newRecord(res, info))
 			}
 		},
 	}
@@ -271,7 +282,7 @@ func describeRange(cfg runConfig) string {
 
 // sweepCommand is the command line that runs the same seeds again.
 func sweepCommand(cfg runConfig) string {
-	cmd := fmt.Sprintf("paxossim run -scenario %s -seed-start %d", cfg.scenario.Name, cfg.start)
+	cmd := fmt.Sprintf("paxossim run -scenario %s%s -seed-start %d", cfg.scenario.Name, protocolSuffix(cfg.proto.Name), cfg.start)
 	if cfg.count != math.MaxInt {
 		cmd += fmt.Sprintf(" -count %d", cfg.count)
 	} else {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/scenarios"
 )
 
@@ -55,6 +56,8 @@ func TestRunJSONParallelism(t *testing.T) {
 	assert.Equal(t, deterministic(one), deterministic(two))
 	sc, err := scenarios.Lookup("chaos")
 	require.NoError(t, err)
+	proto, err := protocol.Lookup(scenarios.DefaultProtocol)
+	require.NoError(t, err)
 	for i, r := range one {
 		assert.Equal(t, uint64(7000+i), r.Seed, "lines are in seed order")
 		assert.Equal(t, i, r.Index)
@@ -63,11 +66,17 @@ func TestRunJSONParallelism(t *testing.T) {
 		assert.True(t, r.Passed)
 		assert.Equal(t, "ok", r.Linearizable)
 		assert.Positive(t, r.WallNS)
-		assert.Len(t, r.Coverage, len(scenarios.Paths()))
+		assert.Equal(t, "chaos", r.Scenario)
+		assert.Equal(t, scenarios.DefaultProtocol, r.Protocol)
+		assert.Empty(t, r.Mutant)
+		assert.ElementsMatch(t, proto.ProbeNames(), sortedKeys(r.Coverage), "coverage is probe -> count, every probe of the protocol")
 		if i < 2 {
 			res := scenarios.Run(sc, r.Seed, "", scenarios.RunOptions{})
 			assert.Equal(t, fmt.Sprintf("%016x", res.Hash), r.TraceHash)
 			assert.Equal(t, res.Events, r.Events)
+			for j, name := range res.Coverage.Names {
+				assert.Equal(t, res.Coverage.Counts[j], r.Coverage[name], name)
+			}
 		}
 	}
 }
@@ -170,7 +179,7 @@ func TestRunMutantFails(t *testing.T) {
 	code, stdout, stderr := invoke(t, "run", "-scenario", "chaos", "-seeds", "4", "-mutant", "no-accept-reply", "-reports", "2", "-out", out)
 	require.Equal(t, exitFail, code, stdout)
 	assert.Regexp(t, `^base-seed=\d+ \(this sweep again: paxossim run -scenario chaos -seed-start \d+ -count 4 -mutant no-accept-reply\)\n`, stdout)
-	assert.Equal(t, 2, strings.Count(stdout, "FAIL scenario=chaos seed="), "two full reports")
+	assert.Equal(t, 2, strings.Count(stdout, "FAIL scenario=chaos protocol=multipaxos seed="), "two full reports")
 	assert.Contains(t, stdout, "check=no-progress")
 	assert.Contains(t, stdout, "go run ./cmd/paxossim replay -scenario chaos -seed ")
 	assert.Contains(t, stdout, "trace events")
@@ -210,4 +219,48 @@ func TestRunShardFromEnv(t *testing.T) {
 		idx = append(idx, r.Index)
 	}
 	assert.Equal(t, []int{1, 4}, idx)
+}
+
+// TestRunProtocol: -protocol runs the scenario with the named protocol; the
+// protocol is in the header, the summary, the sweep's command line and
+// every JSON line; and merge keeps the sweeps of two protocols apart, as
+// it keeps scenarios apart, each with its own protocol's probes.
+func TestRunProtocol(t *testing.T) {
+	dir := t.TempDir()
+	twin, def := filepath.Join(dir, "twin.jsonl"), filepath.Join(dir, "default.jsonl")
+	code, stdout, stderr := invoke(t, "run", "-scenario", "calm", "-protocol", twinName, "-seed-start", "1", "-count", "4", "-json", twin)
+	require.Equal(t, exitPass, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "scenario=calm protocol="+twinName+" mutant=none seeds=[1, 4]")
+	assert.Contains(t, stdout, "scenario=calm protocol="+twinName+" mutant=none seeds=4 failures=0")
+	assert.Contains(t, stdout, "this sweep again: paxossim run -scenario calm -protocol "+twinName+" -seed-start 1 -count 4\n")
+	for _, r := range readJSONL(t, twin) {
+		assert.Equal(t, twinName, r.Protocol)
+	}
+	code, stdout, _ = invoke(t, "run", "-scenario", "calm", "-seed-start", "1", "-count", "4", "-json", def)
+	require.Equal(t, exitPass, code, stdout)
+	assert.Contains(t, stdout, "this sweep again: paxossim run -scenario calm -seed-start 1 -count 4\n")
+	for _, r := range readJSONL(t, def) {
+		assert.Equal(t, scenarios.DefaultProtocol, r.Protocol)
+	}
+
+	code, merged, _ := invoke(t, "merge", twin, def)
+	assert.Equal(t, exitPass, code, merged)
+	assert.Contains(t, merged, "merged 2 files, 8 lines, 2 sweep(s)")
+	assert.Contains(t, merged, "--- scenario=calm protocol=multipaxos mutant=none first-seed=1 count=4")
+	assert.Contains(t, merged, "--- scenario=calm protocol="+twinName+" mutant=none first-seed=1 count=4")
+	assert.Equal(t, 2, strings.Count(merged, "seeds=4 failures=0"), merged)
+	assert.NotContains(t, merged, "duplicated")
+	assert.NotContains(t, merged, "NONDETERMINISM")
+	proto, err := protocol.Lookup(twinName)
+	require.NoError(t, err)
+	assert.Contains(t, merged, "coverage: "+proto.ProbeNames()[0]+"=")
+
+	// A failing seed of a protocol the command does not know replays with
+	// go test.
+	mut := filepath.Join(dir, "mutant.jsonl")
+	code, stdout, _ = invoke(t, "run", "-scenario", "calm-3", "-protocol", twinName, "-mutant", "execute-before-commit", "-seed-start", "1", "-count", "1", "-reports", "0", "-json", mut)
+	require.Equal(t, exitFail, code, stdout)
+	code, merged, _ = invoke(t, "merge", mut)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, merged, "go test ./scenarios -run '^TestSeeds$' -paxossim.scenario=calm-3 -paxossim.seed=1 -paxossim.protocol="+twinName+" -paxossim.mutant=execute-before-commit -paxossim.trace")
 }

@@ -16,9 +16,10 @@ import (
 )
 
 // DefaultPatterns are the package patterns that run inside a simulation and
-// must be deterministic: the kernel, the network, the fault plans and the
-// protocols. The command line lints these when given no arguments.
-var DefaultPatterns = []string{"./sim/...", "./network/...", "./faults/...", "./replica/..."}
+// must be deterministic: the kernel, the network, the fault plans, the
+// protocols, the protocol contract, the specs and the run path. The command
+// line lints these when given no arguments.
+var DefaultPatterns = []string{"./sim/...", "./network/...", "./faults/...", "./replica/...", "./protocol/...", "./spec/...", "./runner/..."}
 
 // A Finding is one violation of a determinism rule.
 type Finding struct {

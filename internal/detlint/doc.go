@@ -1,14 +1,14 @@
 // Package detlint is the determinism linter of paxossim: it enforces, by
-// machine, the one rule of DESIGN.md ("a seed is the run") on the packages that
-// run inside a simulation: sim/, network/, faults/ and replica/ (see
-// DefaultPatterns). cmd/detlint is its command line and `make lint` runs it.
+// machine, paxossim's one rule ("a seed is the run": see docs/architecture.md)
+// on the packages that run inside a simulation: sim/, network/, faults/,
+// replica/, protocol/, spec/ and runner/ (see DefaultPatterns). cmd/detlint is its command line and `make lint` runs it.
 //
 // A finding is printed as `file:line:col: message`. The rules are:
 //
 //   - time: the wall-clock and real-timer functions of package time
 //     (Now, Since, Until, Sleep, After, AfterFunc, Tick, NewTimer,
 //     NewTicker). Time comes from env.Now() and timers from the simulator
-//     (STYLE.md guideline 4). Types and pure arithmetic such as
+//     (a node has no other clock). Types and pure arithmetic such as
 //     time.Duration or time.Unix stay allowed.
 //   - rand: the package-level functions of math/rand and math/rand/v2
 //     (rand.Intn, rand.Float64, rand.Shuffle, rand.N, rand.Seed, ...), which
@@ -66,7 +66,7 @@
 //
 // Test files (*_test.go) are not linted: the determinism tests of those
 // packages legitimately run seeds on parallel goroutines and compare traces
-// (DESIGN.md: parallelism lives between seeds). Code in a test file that is
+// (parallelism lives between seeds, never inside one). Code in a test file that is
 // part of a simulation's run path should move to a non-test file or to a
 // helper package that is linted.
 //

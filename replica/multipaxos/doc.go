@@ -1,7 +1,9 @@
 // Package multipaxos is the reference system under test: a practical,
 // SMR-style MultiPaxos key-value store (Get, Put, Append), written as a pure
-// event handler on sim.Node, with its client library, an inspection API for
-// invariant checkers, and a catalogue of known-wrong mutants.
+// event handler on sim.Node, with its binding to the harness (Protocol), an
+// inspection API, and a catalogue of known-wrong mutants. Clients are not
+// part of it: the harness's generic client (package runner) drives it
+// through the binding's codec.
 //
 // # The protocol
 //
@@ -31,7 +33,7 @@
 // adopts a reported decision if there is one; otherwise it re-proposes the
 // command of the highest-ballot vote (that command may already be chosen, so
 // nothing else is safe); otherwise it proposes a no-op to fill the hole, so
-// that later slots can execute (seed 001).
+// that later slots can execute.
 //
 // Phase 2 (Accept/AcceptReply). The leader appends each client command to
 // its log and sends Accept{b, slot, cmd, commit} to every peer, keeping at
@@ -92,18 +94,29 @@
 //
 // # Using it
 //
+// The harness finds the protocol in the registry (package protocol) under
+// Name: Protocol (protocol.go) resolves its config (Settings, every field
+// named), builds the replicas, encodes the spec's (spec/kv) operations as
+// Requests and classifies Replies and Redirects for the generic client,
+// gives the harness's checks a view of each replica (protocol.LogView) and
+// decodes a replica's synced disk for the promise-monotonicity check.
+// Scenarios, seed sweeps, replay and the mutant suite run it by name.
+//
+// Outside the harness, a cluster is a factory for sim.AddNode:
+//
 //	f, err := multipaxos.New(multipaxos.Config{N: 3})
 //	for i := 0; i < 3; i++ { s.AddNode(f) }          // replicas get ids 0..2
-//	cf, err := multipaxos.NewClient(multipaxos.ClientConfig{N: 3, Workload: w, Recorder: rec})
-//	s.AddNode(cf)                                     // one factory per client
 //
-// Checkers read a replica through s.Node(id).(*multipaxos.Replica): see
-// inspect.go. Mutants are selected by Config.Mutant: see Mutants.
+// and any node that sends Requests (Cmd.Client its own id, Cmd.Seq growing
+// with each operation and the same on every retry of it) is a client. Tests read a replica
+// through s.Node(id).(*multipaxos.Replica): see inspect.go. Mutants are
+// selected by Config.Mutant: see Mutants.
 //
 // # Implementation notes
 //
-// Deviations from seed 000 (the TLA+ spec of practical SMR-style MultiPaxos
-// and its Rust implementation in Summerset) and seed 001:
+// Deviations from the TLA+ specification of practical SMR-style MultiPaxos
+// (and its Rust implementation in Summerset) and from the classic
+// multi-decree write-up with no-op gap filling:
 //
 //   - Unbounded log and ballots, crash-recovery instead of crash-stop, and
 //     real clients with retries and deduplication; the spec has a fixed set

@@ -195,8 +195,8 @@ func TestAccept(t *testing.T) {
 	}
 }
 
-// Reference: seed 001, gap filling; seed 000, HandlePrepareReplies (the
-// peak-voted command per slot).
+// A new leader fills holes with no-ops and re-proposes, per slot, the
+// command of the highest-ballot vote a Promise reported.
 func TestPhase1Recovery(t *testing.T) {
 	a := cmdFrom(client, 1, Put("a", "1"))
 	b := cmdFrom(client, 2, Put("b", "2"))

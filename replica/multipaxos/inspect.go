@@ -4,7 +4,8 @@ import "github.com/paxossim/paxossim/sim"
 
 // The inspection API: a cheap, read-only view of a replica for invariant
 // checkers that run after every step (agreement, stability,
-// prefix-consistent execution, promise monotonicity) and for tests. Every
+// prefix-consistent execution, promise monotonicity) and for tests; the
+// harness reads it through the binding's view (protocol.go). Every
 // method is O(1) and allocation-free. Get a replica with
 // s.Node(id).(*multipaxos.Replica); it is nil while the node is down, and a
 // restart builds a new value (counters start again from zero).

@@ -104,20 +104,24 @@ func (m Reply) Digest() uint64   { return sim.Mix(kindReply, m.Seq, sim.HashStri
 func (m Redirect) Digest() uint64 {
 	return sim.Mix(kindRedirect, m.Seq, uint64(uint32(m.Leader)))
 }
-func (m Prepare) Digest() uint64 { return sim.Mix(kindPrepare, m.B.digest(), uint64(m.From)) }
+func (m Prepare) Digest() uint64 { return sim.Mix(kindPrepare, ballotDigest(m.B), uint64(m.From)) }
 func (m Promise) Digest() uint64 {
-	h := sim.Mix(kindPromise, m.B.digest(), uint64(m.From), uint64(m.Commit), uint64(len(m.Entries)))
+	h := sim.Mix(kindPromise, ballotDigest(m.B), uint64(m.From), uint64(m.Commit), uint64(len(m.Entries)))
 	for i := range m.Entries {
 		h = sim.Mix(h, m.Entries[i].digest())
 	}
 	return h
 }
 func (m Accept) Digest() uint64 {
-	return sim.Mix(kindAccept, m.B.digest(), uint64(m.Slot), m.Cmd.digest(), uint64(m.Commit))
+	return sim.Mix(kindAccept, ballotDigest(m.B), uint64(m.Slot), m.Cmd.digest(), uint64(m.Commit))
 }
-func (m AcceptReply) Digest() uint64 { return sim.Mix(kindAcceptReply, m.B.digest(), uint64(m.Slot)) }
-func (m Nack) Digest() uint64        { return sim.Mix(kindNack, m.B.digest(), m.Promised.digest()) }
-func (m Heartbeat) Digest() uint64   { return sim.Mix(kindHeartbeat, m.B.digest(), uint64(m.Commit)) }
+func (m AcceptReply) Digest() uint64 {
+	return sim.Mix(kindAcceptReply, ballotDigest(m.B), uint64(m.Slot))
+}
+func (m Nack) Digest() uint64 { return sim.Mix(kindNack, ballotDigest(m.B), ballotDigest(m.Promised)) }
+func (m Heartbeat) Digest() uint64 {
+	return sim.Mix(kindHeartbeat, ballotDigest(m.B), uint64(m.Commit))
+}
 func (m LearnRequest) Digest() uint64 {
 	return sim.Mix(kindLearnRequest, uint64(m.From))
 }

@@ -1,12 +1,11 @@
 package multipaxos
 
+import "github.com/paxossim/paxossim/protocol"
+
 // Mutant describes one known-wrong deviation from the protocol. Each exists
 // to prove that the harness finds the bug it models; each is a one-line
 // change at the spot named in its description.
-type Mutant struct {
-	Name        string
-	Description string
-}
+type Mutant = protocol.Mutant
 
 type mutant uint8
 
@@ -21,23 +20,23 @@ const (
 )
 
 var mutants = [...]Mutant{
-	mutantQuorumMinusOne: {"quorum-minus-one",
-		"the leader commits a slot on majority-1 AcceptReplies (itself included), so two " +
-			"disjoint minorities can decide different commands (seed 000's README mutant; tryCommit)"},
-	mutantNoAcceptReply: {"no-accept-reply",
-		"acceptors never send AcceptReply, so nothing commits with more than one replica: a " +
-			"liveness bug (seed 000's deadlock mutant; onAccept)"},
-	mutantReplyBeforeSync: {"reply-before-sync",
-		"Promise and AcceptReply (and the leader's own vote) are sent before the disk sync, which is " +
+	mutantQuorumMinusOne: {Name: "quorum-minus-one",
+		Description: "the leader commits a slot on majority-1 AcceptReplies (itself included), so two " +
+			"disjoint minorities can decide different commands (tryCommit)"},
+	mutantNoAcceptReply: {Name: "no-accept-reply",
+		Description: "acceptors never send AcceptReply, so nothing commits with more than one replica: a " +
+			"liveness bug (onAccept)"},
+	mutantReplyBeforeSync: {Name: "reply-before-sync",
+		Description: "Promise and AcceptReply (and the leader's own vote) are sent before the disk sync, which is " +
 			"deferred to a flush timer; a crash in between loses a vote that was already counted (endEvent)"},
-	mutantAcceptLowerBallot: {"accept-lower-ballot",
-		"an acceptor votes for an Accept below its promised ballot, breaking the promise a new " +
+	mutantAcceptLowerBallot: {Name: "accept-lower-ballot",
+		Description: "an acceptor votes for an Accept below its promised ballot, breaking the promise a new " +
 			"leader's Phase 1 relied on (onAccept)"},
-	mutantIgnoreAcceptedValues: {"ignore-accepted-values",
-		"a new leader fills every slot Phase 1 reported with a no-op instead of re-proposing the " +
+	mutantIgnoreAcceptedValues: {Name: "ignore-accepted-values",
+		Description: "a new leader fills every slot Phase 1 reported with a no-op instead of re-proposing the " +
 			"highest-ballot accepted command, overwriting values that may be chosen (adoptPicks)"},
-	mutantExecuteBeforeCommit: {"execute-before-commit",
-		"the leader executes and replies as soon as its own vote is durable, before a majority " +
+	mutantExecuteBeforeCommit: {Name: "execute-before-commit",
+		Description: "the leader executes and replies as soon as its own vote is durable, before a majority " +
 			"accepted, so a client can see a write that a later leader discards (execLimit)"},
 }
 

@@ -160,7 +160,7 @@ func (r *Replica) becomeLeader() {
 	r.pump()
 }
 
-// adoptPicks turns Phase 1's picks into this leader's proposals (seed 001):
+// adoptPicks turns Phase 1's picks into this leader's proposals:
 // a decided command is committed at once; a slot with votes gets the
 // highest-ballot one (it may have been chosen, so nothing else is safe); a
 // hole below the highest reported slot gets a no-op, so that later slots

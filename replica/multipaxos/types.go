@@ -3,38 +3,18 @@ package multipaxos
 import (
 	"strconv"
 
+	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/sim"
 )
 
-// Ballot orders leadership attempts. Ballots compare by Round, then by Node,
-// so two replicas never pick the same ballot (the replica id breaks ties),
-// and any replica can always pick a ballot above every one it has seen.
-// The zero Ballot (Round 0) is below every real ballot and means "none".
-type Ballot struct {
-	Round uint64
-	Node  sim.NodeID
-}
+// Ballot orders leadership attempts: by Round, then by Node, so two
+// replicas never pick the same ballot (the replica id breaks ties), and any
+// replica can always pick a ballot above every one it has seen. The zero
+// Ballot (Round 0) is below every real ballot and means "none". It is the
+// harness's ballot type, so views hand it over as it is.
+type Ballot = protocol.Ballot
 
-// Less reports whether b is ordered before c.
-func (b Ballot) Less(c Ballot) bool {
-	if b.Round != c.Round {
-		return b.Round < c.Round
-	}
-	return b.Node < c.Node
-}
-
-// IsZero reports whether b is the "no ballot" value.
-func (b Ballot) IsZero() bool { return b.Round == 0 }
-
-// String prints the ballot as in the trace: "(3,n1)", or "(0,-)" for none.
-func (b Ballot) String() string {
-	if b.IsZero() {
-		return "(0,-)"
-	}
-	return "(" + strconv.FormatUint(b.Round, 10) + "," + b.Node.String() + ")"
-}
-
-func (b Ballot) digest() uint64 { return sim.Mix(b.Round, uint64(uint32(b.Node))) }
+func ballotDigest(b Ballot) uint64 { return sim.Mix(b.Round, uint64(uint32(b.Node))) }
 
 // Op is the kind of a state-machine command.
 type Op uint8
@@ -70,8 +50,8 @@ type Command struct {
 	Seq    uint64
 }
 
-// Get, Put and Append build client commands; the client library fills in
-// Client and Seq.
+// Get, Put and Append build client commands without Client and Seq (the
+// codec builds the harness's requests itself; tests fill them in).
 func Get(key string) Command           { return Command{Op: OpGet, Key: key} }
 func Put(key, value string) Command    { return Command{Op: OpPut, Key: key, Value: value} }
 func Append(key, value string) Command { return Command{Op: OpAppend, Key: key, Value: value} }
@@ -146,7 +126,7 @@ func (e Entry) digest() uint64 {
 	if e.Committed {
 		c = 1
 	}
-	return sim.Mix(uint64(e.Slot), e.B.digest(), e.Cmd.digest(), c)
+	return sim.Mix(uint64(e.Slot), ballotDigest(e.B), e.Cmd.digest(), c)
 }
 
 // Decided is one decided slot sent to a lagging replica.

@@ -1,0 +1,210 @@
+// Package paxossimtest is paxossim's entry point for go test: a test in any
+// module hands it a protocol (package protocol) and gets seed sweeps,
+// exact replay of a seed or a saved run with its full trace, failure
+// reports with artifacts, property-based runs shrunk by rapid, and
+// coverage-guided fuzzing, all driven by the standard -paxossim.* flags.
+//
+//	func TestSeeds(t *testing.T)    { paxossimtest.Seeds(t, paxossimtest.Options{Protocol: myproto.Protocol}) }
+//	func TestRapid(t *testing.T)    { paxossimtest.Rapid(t, paxossimtest.Options{Protocol: myproto.Protocol}) }
+//	func FuzzCluster(f *testing.F) { paxossimtest.Fuzz(f, paxossimtest.Options{Protocol: myproto.Protocol}) }
+//
+// Then, from the module's root:
+//
+//	go test ./mypkg -run '^TestSeeds$' -paxossim.seeds=500                     # a sweep from a fresh base seed
+//	go test ./mypkg -run '^TestSeeds$' -paxossim.scenario=chaos -paxossim.seed=S -paxossim.trace
+//	go test ./mypkg -run '^TestSeeds$' -paxossim.plan=DIR/params.json           # a saved or shrunk run
+//	go test ./mypkg -run '^TestSeeds$' -paxossim.recheck=DIR                    # re-check a saved history
+//
+// Every failure prints the command that replays it, in this form.
+package paxossimtest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/scenarios"
+)
+
+// Options say what a test checks.
+type Options struct {
+	// Protocol is the protocol under test; it is registered if it is not
+	// yet. Nil: paxossim's reference protocol, or -paxossim.protocol.
+	Protocol *protocol.Protocol
+	// Scenarios are the scenarios a sweep runs when -paxossim.scenario is
+	// not given; nil: every base scenario.
+	Scenarios []string
+	// Expect adds, per scenario name, probes a sweep of that scenario must
+	// reach (on top of paxossim's own expectations for the protocol).
+	Expect map[string][]scenarios.Expectation
+	// Seeds is the default number of seeds per scenario of a sweep
+	// (0: 60; a sixth with -short).
+	Seeds int
+}
+
+func (o Options) protocol() (*protocol.Protocol, error) {
+	if o.Protocol == nil {
+		return protocol.Lookup(scenarios.DefaultProtocol)
+	}
+	if err := protocol.Register(o.Protocol); err != nil {
+		return nil, err
+	}
+	return o.Protocol, nil
+}
+
+// scenario returns the named scenario for the settings' protocol, with
+// o's extra expectations.
+func (o Options) scenario(st Settings, name string) (*scenarios.Scenario, error) {
+	sc, err := scenarios.LookupFor(st.Protocol.Name, name)
+	if err != nil {
+		return nil, err
+	}
+	sc.Expect = append(sc.Expect, o.Expect[name]...)
+	return sc, sc.Validate()
+}
+
+// Seeds sweeps each scenario over fresh seeds (or -paxossim.seeds of them
+// from -paxossim.base-seed), or, with -paxossim.seed or -paxossim.plan,
+// replays exactly one run, or, with -paxossim.recheck, re-checks a saved
+// history. Every failure is reported with its replay commands, the last
+// trace events and artifacts (the HTML visualization of the history among
+// them), and fails t.
+func Seeds(t *testing.T, o Options) {
+	t.Helper()
+	st, err := ParseSettings(o)
+	if err != nil {
+		t.Fatalf("bad flags: %v", err)
+	}
+	target := GoTestOf(t)
+	switch {
+	case st.Recheck != "":
+		recheck(t, st)
+		return
+	case st.Plan != "":
+		p, err := scenarios.LoadParams(st.Plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := protocol.Lookup(p.Protocol); err != nil {
+			t.Fatal(err)
+		}
+		replay(t, st, p, target)
+		return
+	case st.SeedGiven:
+		sc, err := o.scenario(st, st.Scenarios[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := sc.Params(st.Seed, st.Mutant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay(t, st, p, target)
+		return
+	}
+	if st.Mutant != "" {
+		t.Logf("mutant=%s: failures are expected", st.Mutant)
+	}
+	fmt.Printf("base-seed=%d (replay the sweep with -%sbase-seed=%d)\n", st.BaseSeed, scenarios.FlagPrefix, st.BaseSeed)
+	for _, name := range st.Scenarios {
+		sc, err := o.scenario(st, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw := scenarios.Sweep{Scenario: sc, Mutant: st.Mutant, Start: st.BaseSeed, Count: st.Seeds,
+			Parallel: st.Parallel, DeterminismEvery: st.DeterminismEvery, StopAfter: 3, Replay: target}
+		sum, err := sw.Run()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		fmt.Print(sum.String())
+		for i := range sum.Failed {
+			ReportFailure(t, st, &sum.Failed[i])
+		}
+		if len(sum.Missing) > 0 {
+			t.Errorf("scenario %s never reached %v in %d seeds from base seed %d: the faults no longer exercise what the scenario exists for",
+				name, sum.Missing, sum.Runs, st.BaseSeed)
+		}
+	}
+}
+
+// ReportFailure explains a failed run (re-running it with the trace tail),
+// writes its artifacts and fails the test with the report.
+func ReportFailure(t testing.TB, st Settings, res *scenarios.Result) {
+	t.Helper()
+	ex := scenarios.Explain(*res)
+	dir := st.Out
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "paxossim-"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arts, err := scenarios.WriteArtifacts(dir, &ex)
+	if err != nil {
+		t.Logf("writing artifacts: %v", err)
+	}
+	t.Error("\n" + scenarios.Report(&ex, arts))
+}
+
+// replay runs exactly one run, optionally printing every trace event, and
+// prints its verdict and trace hash last.
+func replay(t *testing.T, st Settings, p scenarios.Params, target scenarios.GoTest) {
+	fmt.Print(scenarios.Knobs(&p).String())
+	opts := scenarios.RunOptions{TraceTail: scenarios.ReportTail}
+	if st.Trace {
+		opts.Trace = os.Stdout
+	}
+	res := scenarios.RunParams(p, opts)
+	res.Replay = target
+	if !res.Passed() {
+		ReportFailure(t, st, &res)
+	}
+	fmt.Printf("verdict: %s\n", verdictLine(res.Failure))
+	fmt.Printf("trace-hash: %016x\n", res.Hash)
+}
+
+func verdictLine(f *scenarios.Failure) string {
+	if f == nil {
+		return "pass"
+	}
+	return "fail " + string(f.Check)
+}
+
+func recheck(t *testing.T, st Settings) {
+	v, fact, err := scenarios.Recheck(st.Recheck, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("linearizability: %s\n", v)
+	if v != scenarios.VerdictOk {
+		t.Errorf("recheck of %s: %s: %s", st.Recheck, v, fact)
+	}
+}
+
+// GoTestOf names the go test entry point a test runs as: its package
+// directory relative to its module's root (go test runs in the package
+// directory), and its top-level test name. Reports print their replay
+// commands with it.
+func GoTestOf(t testing.TB) scenarios.GoTest {
+	name, _, _ := strings.Cut(t.Name(), "/")
+	g := scenarios.GoTest{Package: ".", Test: name}
+	wd, err := os.Getwd()
+	if err != nil {
+		return g
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if rel, err := filepath.Rel(dir, wd); err == nil && rel != "." {
+				g.Package = "./" + filepath.ToSlash(rel)
+			}
+			return g
+		}
+		if filepath.Dir(dir) == dir {
+			return g
+		}
+	}
+}
