@@ -18,8 +18,9 @@
 //     the order they were scheduled.
 //   - Code inside a simulation uses no goroutines, channels, wall clock,
 //     global or crypto randomness, and never lets map order reach behaviour.
-//     cmd/detlint enforces this mechanically for sim, network, faults and
-//     replica (make lint).
+//     cmd/detlint enforces this mechanically for sim, network, faults, the
+//     protocols (replica), the protocol contract, the specs and the run
+//     path (runner) (make lint).
 //   - Clock arithmetic is integer arithmetic, so every machine computes the
 //     same readings.
 //

@@ -40,7 +40,7 @@ func printFailures(stdout, stderr io.Writer, failed []scenarios.Result, n int, d
 			seeds = append(seeds, fmt.Sprintf("%d (%s)", r.Params.Seed, r.Failure.Check))
 		}
 		p := &rest[0].Params
-		fmt.Fprintf(stdout, "--- %d more failing seeds (replay one with 'paxossim replay -scenario %s%s -seed N%s -trace'):\n  %s\n",
+		fmt.Fprintf(stdout, "--- %d more failing seeds (replay one with 'go run ./cmd/paxossim replay -scenario %s%s -seed N%s -trace'):\n  %s\n",
 			len(rest), p.Scenario, protocolSuffix(p.Protocol), mutantFlag(p.Mutant), strings.Join(seeds, "\n  "))
 	}
 }

@@ -282,7 +282,7 @@ func describeRange(cfg runConfig) string {
 
 // sweepCommand is the command line that runs the same seeds again.
 func sweepCommand(cfg runConfig) string {
-	cmd := fmt.Sprintf("paxossim run -scenario %s%s -seed-start %d", cfg.scenario.Name, protocolSuffix(cfg.proto.Name), cfg.start)
+	cmd := fmt.Sprintf("go run ./cmd/paxossim run -scenario %s%s -seed-start %d", cfg.scenario.Name, protocolSuffix(cfg.proto.Name), cfg.start)
 	if cfg.count != math.MaxInt {
 		cmd += fmt.Sprintf(" -count %d", cfg.count)
 	} else {

@@ -178,7 +178,7 @@ func TestRunMutantFails(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := invoke(t, "run", "-scenario", "chaos", "-seeds", "4", "-mutant", "no-accept-reply", "-reports", "2", "-out", out)
 	require.Equal(t, exitFail, code, stdout)
-	assert.Regexp(t, `^base-seed=\d+ \(this sweep again: paxossim run -scenario chaos -seed-start \d+ -count 4 -mutant no-accept-reply\)\n`, stdout)
+	assert.Regexp(t, `^base-seed=\d+ \(this sweep again: go run ./cmd/paxossim run -scenario chaos -seed-start \d+ -count 4 -mutant no-accept-reply\)\n`, stdout)
 	assert.Equal(t, 2, strings.Count(stdout, "FAIL scenario=chaos protocol=multipaxos seed="), "two full reports")
 	assert.Contains(t, stdout, "check=no-progress")
 	assert.Contains(t, stdout, "go run ./cmd/paxossim replay -scenario chaos -seed ")
@@ -232,13 +232,13 @@ func TestRunProtocol(t *testing.T) {
 	require.Equal(t, exitPass, code, "%s\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "scenario=calm protocol="+twinName+" mutant=none seeds=[1, 4]")
 	assert.Contains(t, stdout, "scenario=calm protocol="+twinName+" mutant=none seeds=4 failures=0")
-	assert.Contains(t, stdout, "this sweep again: paxossim run -scenario calm -protocol "+twinName+" -seed-start 1 -count 4\n")
+	assert.Contains(t, stdout, "this sweep again: go run ./cmd/paxossim run -scenario calm -protocol "+twinName+" -seed-start 1 -count 4\n")
 	for _, r := range readJSONL(t, twin) {
 		assert.Equal(t, twinName, r.Protocol)
 	}
 	code, stdout, _ = invoke(t, "run", "-scenario", "calm", "-seed-start", "1", "-count", "4", "-json", def)
 	require.Equal(t, exitPass, code, stdout)
-	assert.Contains(t, stdout, "this sweep again: paxossim run -scenario calm -seed-start 1 -count 4\n")
+	assert.Contains(t, stdout, "this sweep again: go run ./cmd/paxossim run -scenario calm -seed-start 1 -count 4\n")
 	for _, r := range readJSONL(t, def) {
 		assert.Equal(t, scenarios.DefaultProtocol, r.Protocol)
 	}
