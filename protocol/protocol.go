@@ -26,10 +26,10 @@
 //     log also implements LogView (decided and executed slots, a digest of
 //     the state machine, the promised ballot), which the harness checks for
 //     agreement, stability, prefix execution, divergence and promise
-//     monotonicity. Durable decodes the protocol's durable state from the
-//     simulated disk's synced records with the protocol's own decoder, so
-//     that a bug that forgets to persist cannot hide behind an in-memory
-//     claim.
+//     monotonicity. Durable and DurableVotes decode the protocol's durable
+//     promise and votes from the simulated disk's synced records with the
+//     protocol's own decoder, so that a bug that forgets to persist cannot
+//     hide behind an in-memory claim.
 //   - Coverage probes: named counters a node reports through its view;
 //     scenarios say which probes a sweep must reach.
 //
@@ -84,9 +84,12 @@ type Protocol struct {
 	// View returns the view of a server node of this protocol; the harness
 	// never calls it with anything else.
 	View func(n sim.Node) View
-	// Durable, if set, decodes the durable state from a disk's synced
+	// Durable, if set, decodes the durable promise from a disk's synced
 	// records (sim.Disk.Durable) with the protocol's own decoder.
 	Durable func(d sim.DiskReader) (Durable, error)
+	// DurableVotes, if set, decodes the durable votes the same way, in
+	// slot order: what an acceptor would report after a crash.
+	DurableVotes func(d sim.DiskReader) ([]Vote, error)
 	// Probes declares the coverage probes, in report order; View.Probes
 	// reports counts in this order.
 	Probes []Probe
@@ -237,6 +240,14 @@ type LogView interface {
 type Durable struct {
 	// Promised is the durable promised ballot (zero: none).
 	Promised Ballot
+}
+
+// Vote is an acceptor's durable vote: the command (by digest, as
+// LogView.Decided) it accepted in a slot at a ballot.
+type Vote struct {
+	Slot    int
+	Ballot  Ballot
+	Command uint64
 }
 
 // Ballot orders leadership attempts: by Round, then by Node. The zero

@@ -348,3 +348,36 @@ func TestDurableRejectsACorruptPromise(t *testing.T) {
 	_, err = Protocol.Durable(d.Durable())
 	require.Error(t, err)
 }
+
+// The durable votes are what an acceptor would report after a crash: the
+// synced vote records, in slot order, each with its ballot and the digest
+// of its command (the digest the log view reports for the same command).
+func TestDurableVotesReadTheSyncedVotes(t *testing.T) {
+	r, env := testReplica(t, 1, 3, "reply-before-sync")
+	a, b := cmdFrom(client, 1, Put("a", "1")), cmdFrom(client, 2, Append("a", "2"))
+	r.Receive(0, Accept{B: bal(2, 0), Slot: 0, Cmd: a})
+	r.Receive(0, Accept{B: bal(2, 0), Slot: 1, Cmd: b})
+	votes, err := Protocol.DurableVotes(env.D.Durable())
+	require.NoError(t, err)
+	require.Empty(t, votes, "written but not synced: not durable")
+
+	r.Timer(flushTimer)
+	votes, err = Protocol.DurableVotes(env.D.Durable())
+	require.NoError(t, err)
+	require.Equal(t, []protocol.Vote{
+		{Slot: 0, Ballot: bal(2, 0), Command: a.digest()},
+		{Slot: 1, Ballot: bal(2, 0), Command: b.digest()},
+	}, votes)
+
+	r.Receive(0, Accept{B: bal(3, 0), Slot: 1, Cmd: a})
+	r.Timer(flushTimer)
+	votes, err = Protocol.DurableVotes(env.D.Durable())
+	require.NoError(t, err)
+	require.Equal(t, protocol.Vote{Slot: 1, Ballot: bal(3, 0), Command: a.digest()}, votes[1], "a vote moves to the higher ballot")
+
+	d := sim.NewDisk()
+	d.Write(voteKey(4), []byte("garbage"))
+	d.Sync()
+	_, err = Protocol.DurableVotes(d.Durable())
+	require.Error(t, err, "a synced record that does not decode is an error, not a missing vote")
+}
