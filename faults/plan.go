@@ -54,6 +54,18 @@ func (p Plan) HealAt() (at sim.Time, ok bool) {
 	return 0, false
 }
 
+// Count is the number of faults, not counting the closing heal-all that
+// every healed plan ends with: the size of a plan, for shrinking.
+func (p Plan) Count() int {
+	n := 0
+	for _, f := range p.Faults {
+		if f.Kind != KindHealAll {
+			n++
+		}
+	}
+	return n
+}
+
 // WithHeal returns a copy of the plan that ends the fault phase at at: faults
 // at or after at are dropped and a KindHealAll fault is appended at at. The
 // receiver is not changed.

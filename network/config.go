@@ -48,6 +48,12 @@ type Config struct {
 	// 0..Servers-1; the other nodes are clients. Isolate and MajoritiesRing
 	// cut links among servers only. 0 means every node is a server.
 	Servers int `json:"servers"`
+	// InFlightSurvivesCut lets a message already in flight on a link when
+	// the link is cut arrive anyway, as a packet already on the wire or in
+	// a socket buffer does; false drops it at arrival (sim.CauseCut). New
+	// messages on a cut link are dropped at send either way. Delivering
+	// them is what lets a stale acknowledgement cross a partition.
+	InFlightSurvivesCut bool `json:"in_flight_survives_cut"`
 }
 
 // Fixed parameters of the model that are not worth a knob.
@@ -167,5 +173,8 @@ func (c Config) String() string {
 	b = strconv.AppendInt(b, int64(c.CapacityPerLink), 10)
 	b = append(b, " servers="...)
 	b = strconv.AppendInt(b, int64(c.Servers), 10)
+	if c.InFlightSurvivesCut {
+		b = append(b, " in-flight-survives-cut"...)
+	}
 	return string(b)
 }

@@ -29,7 +29,9 @@ func (n *Network) cut(from, to sim.NodeID) {
 	l := &n.links[int(from)*n.n+int(to)]
 	if !l.cut {
 		l.cut = true
-		l.epoch++
+		if !n.cfg.InFlightSurvivesCut {
+			l.epoch++ // what was in flight is dropped at arrival
+		}
 	}
 }
 

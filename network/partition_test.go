@@ -140,6 +140,30 @@ func TestInFlightMessagesAreDroppedAtArrivalByANewCut(t *testing.T) {
 	requireBalanced(t, w)
 }
 
+// With InFlightSurvivesCut, what was on the wire when the link was cut
+// arrives (a stale message crossing a partition); what is sent while it is
+// cut is still dropped at send.
+func TestInFlightMessagesSurviveACutWhenConfigured(t *testing.T) {
+	cfg := network.Config{LatencyMin: 10 * sim.Millisecond, InFlightSurvivesCut: true}
+	plans := []plan{{targets: ids(1), rounds: 20, every: sim.Millisecond}, {}}
+	w := newWorld(t, 13, cfg, plans)
+	w.s.At(ms(5.5), func() { require.NoError(t, w.net.Partition(ids(0), ids(1))) })
+	w.s.At(ms(12.5), w.net.Heal)
+	w.run()
+	st := w.net.Stats().Link(0, 1)
+	assert.Zero(t, st.Dropped[sim.CauseCut])
+	assert.Equal(t, int64(7), st.Dropped[sim.CausePartition], "sent at 6..12ms: dropped at send")
+	assert.Equal(t, int64(13), st.Delivered, "sent at 0..5ms (in flight at the cut) and at 13..19ms")
+	arrivedDuringCut := 0
+	for _, d := range w.on(0, 1) {
+		if d.Sent <= ms(5) {
+			arrivedDuringCut++
+		}
+	}
+	assert.Equal(t, 6, arrivedDuringCut)
+	requireBalanced(t, w)
+}
+
 func TestCutThenHealWhileInFlightStillDrops(t *testing.T) {
 	// The cut lasts 1ms, far less than the 10ms latency; the messages that
 	// were on the wire during it are lost anyway.

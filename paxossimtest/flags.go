@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,7 +65,11 @@ func value(f *string, name string) string {
 // ParseSettings reads the flags for a test of o's protocol. Bad flags are
 // an error naming the flag, never a default.
 func ParseSettings(o Options) (Settings, error) {
+	nameTestedRevision()
 	s := Settings{Seeds: 60, DeterminismEvery: 10}
+	if err := checkEnvironment(); err != nil {
+		return s, err
+	}
 	if o.Seeds > 0 {
 		s.Seeds = o.Seeds
 	}
@@ -142,4 +147,22 @@ func ParseSettings(o Options) (Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// envNames are the PAXOSSIM_ variables the flags read.
+var envNames = []string{"PROTOCOL", "SCENARIO", "SEEDS", "BASE_SEED", "SEED", "TRACE", "MUTANT", "OUT", "PLAN",
+	"RECHECK", "PARALLEL_SEEDS", "DETERMINISM_EVERY"}
+
+// checkEnvironment refuses a PAXOSSIM_ variable no flag reads: a misspelt
+// PAXOSSIM_SEDS=5000 must not silently run the default sweep.
+func checkEnvironment() error {
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		rest, ok := strings.CutPrefix(name, "PAXOSSIM_")
+		if !ok || slices.Contains(envNames, rest) {
+			continue
+		}
+		return fmt.Errorf("environment variable %s: not a paxossim setting (have PAXOSSIM_%s)", name, strings.Join(envNames, ", PAXOSSIM_"))
+	}
+	return nil
 }

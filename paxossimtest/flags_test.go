@@ -175,3 +175,13 @@ func TestParseSettingsForATestsOwnProtocol(t *testing.T) {
 	_, err = ParseSettings(o)
 	assert.NoError(t, err)
 }
+
+// A misspelt PAXOSSIM_ variable is an error, not a silently default sweep.
+func TestUnknownEnvironmentVariableIsAnError(t *testing.T) {
+	skipIfFlagsGiven(t)
+	t.Setenv("PAXOSSIM_SEDS", "5000")
+	_, err := ParseSettings(Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "PAXOSSIM_SEDS")
+	assert.Contains(t, err.Error(), "PAXOSSIM_SEEDS", "the message lists the real names")
+}

@@ -19,11 +19,13 @@
 package paxossimtest
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/scenarios"
@@ -108,27 +110,52 @@ func Seeds(t *testing.T, o Options) {
 	if st.Mutant != "" {
 		t.Logf("mutant=%s: failures are expected", st.Mutant)
 	}
-	fmt.Printf("base-seed=%d (replay the sweep with -%sbase-seed=%d)\n", st.BaseSeed, scenarios.FlagPrefix, st.BaseSeed)
+	t.Logf("base-seed=%d (replay the sweep with -%sbase-seed=%d)", st.BaseSeed, scenarios.FlagPrefix, st.BaseSeed)
+	done := beforeDeadline(t)
 	for _, name := range st.Scenarios {
-		sc, err := o.scenario(st, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sw := scenarios.Sweep{Scenario: sc, Mutant: st.Mutant, Start: st.BaseSeed, Count: st.Seeds,
-			Parallel: st.Parallel, DeterminismEvery: st.DeterminismEvery, StopAfter: 3, Replay: target}
-		sum, err := sw.Run()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		fmt.Print(sum.String())
-		for i := range sum.Failed {
-			ReportFailure(t, st, &sum.Failed[i])
-		}
-		if len(sum.Missing) > 0 {
-			t.Errorf("scenario %s never reached %v in %d seeds from base seed %d: the faults no longer exercise what the scenario exists for",
-				name, sum.Missing, sum.Runs, st.BaseSeed)
-		}
+		// One subtest per scenario: -run 'TestSeeds/chaos' picks one, and
+		// -json and JUnit reports show each.
+		t.Run(name, func(t *testing.T) {
+			sc, err := o.scenario(st, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sw := scenarios.Sweep{Scenario: sc, Mutant: st.Mutant, Start: st.BaseSeed, Count: st.Seeds,
+				Parallel: st.Parallel, DeterminismEvery: st.DeterminismEvery, StopAfter: 3, Replay: target, Done: done}
+			sum, err := sw.Run()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			t.Log("\n" + sum.String())
+			for i := range sum.Failed {
+				ReportFailure(t, st, &sum.Failed[i])
+			}
+			if sum.Stopped && sum.Failures == 0 {
+				t.Logf("stopped after %d of %d seeds, before go test's deadline (-timeout); the rest of the sweep: -%sbase-seed=%d -%sseeds=%d",
+					sum.Runs, st.Seeds, scenarios.FlagPrefix, st.BaseSeed+uint64(sum.Runs), scenarios.FlagPrefix, st.Seeds-sum.Runs)
+			}
+			if len(sum.Missing) > 0 {
+				t.Errorf("scenario %s never reached %v in %d seeds from base seed %d: the faults no longer exercise what the scenario exists for",
+					name, sum.Missing, sum.Runs, st.BaseSeed)
+			}
+		})
 	}
+}
+
+// beforeDeadline returns a channel closed a while before go test's
+// deadline (-timeout), so that a long sweep stops starting seeds and
+// reports what it ran instead of dying in go test's timeout panic; nil
+// without a deadline.
+func beforeDeadline(t *testing.T) <-chan struct{} {
+	deadline, ok := t.Deadline()
+	if !ok {
+		return nil
+	}
+	margin := min(time.Until(deadline)/10, time.Minute)
+	done := make(chan struct{})
+	timer := time.AfterFunc(time.Until(deadline)-margin, func() { close(done) })
+	t.Cleanup(func() { timer.Stop() })
+	return done
 }
 
 // ReportFailure explains a failed run (re-running it with the trace tail),
@@ -137,6 +164,9 @@ func ReportFailure(t testing.TB, st Settings, res *scenarios.Result) {
 	t.Helper()
 	ex := scenarios.Explain(*res)
 	dir := st.Out
+	if dir == "" && artifactsRequested() {
+		dir = t.ArtifactDir() // go test -artifacts: kept under -outputdir
+	}
 	if dir == "" {
 		var err error
 		if dir, err = os.MkdirTemp("", "paxossim-"); err != nil {
@@ -185,6 +215,12 @@ func recheck(t *testing.T, st Settings) {
 	}
 }
 
+// artifactsRequested reports whether go test runs with -artifacts.
+func artifactsRequested() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
+}
+
 // GoTestOf names the go test entry point a test runs as: its package
 // directory relative to its module's root (go test runs in the package
 // directory), and its top-level test name. Reports print their replay
@@ -193,18 +229,12 @@ func GoTestOf(t testing.TB) scenarios.GoTest {
 	name, _, _ := strings.Cut(t.Name(), "/")
 	g := scenarios.GoTest{Package: ".", Test: name}
 	wd, err := os.Getwd()
-	if err != nil {
+	root := moduleRootDir()
+	if err != nil || root == "" {
 		return g
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if rel, err := filepath.Rel(dir, wd); err == nil && rel != "." {
-				g.Package = "./" + filepath.ToSlash(rel)
-			}
-			return g
-		}
-		if filepath.Dir(dir) == dir {
-			return g
-		}
+	if rel, err := filepath.Rel(root, wd); err == nil && rel != "." {
+		g.Package = "./" + filepath.ToSlash(rel)
 	}
+	return g
 }

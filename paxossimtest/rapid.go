@@ -13,7 +13,6 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/paxossim/paxossim/faults"
 	"github.com/paxossim/paxossim/scenarios"
 )
 
@@ -93,6 +92,8 @@ func failRun(t *rapid.T, f *scenarios.Failure) {
 		t.Fatalf(msg, f.Check, f.Fact)
 	case scenarios.CheckDivergence:
 		t.Fatalf(msg, f.Check, f.Fact)
+	case scenarios.CheckChosen:
+		t.Fatalf(msg, f.Check, f.Fact)
 	case scenarios.CheckPromise:
 		t.Fatalf(msg, f.Check, f.Fact)
 	case scenarios.CheckLiveness:
@@ -151,7 +152,7 @@ func (cx *Counterexample) Minimize() string {
 
 // Size summarizes a run's size: servers, operations, faults.
 func Size(p *scenarios.Params) string {
-	return fmt.Sprintf("%d servers, %d operations, %d faults", p.Servers, p.Workload.Clients*p.Workload.Ops, PlanFaults(p.Plan))
+	return fmt.Sprintf("%d servers, %d operations, %d faults", p.Servers, p.Workload.Clients*p.Workload.Ops, p.Plan.Count())
 }
 
 // Save writes the run as JSON into dir, named after rapid's newest fail
@@ -191,7 +192,7 @@ func (cx *Counterexample) Describe(title, path string, target scenarios.GoTest) 
 	var b strings.Builder
 	p := cx.Params
 	fmt.Fprintf(&b, "%s: %s with %d servers, %d operations (%d clients x %d), %d faults before the heal-all\n",
-		title, cx.Failure.Check, p.Servers, p.Workload.Clients*p.Workload.Ops, p.Workload.Clients, p.Workload.Ops, PlanFaults(p.Plan))
+		title, cx.Failure.Check, p.Servers, p.Workload.Clients*p.Workload.Ops, p.Workload.Clients, p.Workload.Ops, p.Plan.Count())
 	b.WriteString("--- parameters\n" + scenarios.Knobs(p).String())
 	fmt.Fprintf(&b, "trace_hash=%016x\n", cx.Hash)
 	b.WriteString("--- fault plan\n" + p.Plan.String() + "\n")
@@ -207,17 +208,6 @@ func (cx *Counterexample) Describe(title, path string, target scenarios.GoTest) 
 		}
 	}
 	return b.String()
-}
-
-// PlanFaults counts a plan's faults, not counting the closing heal-all.
-func PlanFaults(p faults.Plan) int {
-	n := 0
-	for _, f := range p.Faults {
-		if f.Kind != faults.KindHealAll {
-			n++
-		}
-	}
-	return n
 }
 
 // RapidFailDir is where rapid writes a test's fail files (relative to the

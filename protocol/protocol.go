@@ -26,12 +26,17 @@
 //     log also implements LogView (decided and executed slots, a digest of
 //     the state machine, the promised ballot), which the harness checks for
 //     agreement, stability, prefix execution, divergence and promise
-//     monotonicity. Durable and DurableVotes decode the protocol's durable
+//     monotonicity. Durable and DecodeVote decode the protocol's durable
 //     promise and votes from the simulated disk's synced records with the
 //     protocol's own decoder, so that a bug that forgets to persist cannot
 //     hide behind an in-memory claim.
 //   - Coverage probes: named counters a node reports through its view;
 //     scenarios say which probes a sweep must reach.
+//   - Layers (optional): a protocol built in layers declares each with a
+//     model of its own; its servers report every call and return of the
+//     layers' operations (LayerView), and the harness checks each layer's
+//     history against its model, so a bug is named at its layer
+//     (layers.go).
 //
 // Node code imports only sim; the binding (one Protocol value) imports this
 // package and its spec. Views must be cheap and allocation-free: the
@@ -87,12 +92,19 @@ type Protocol struct {
 	// Durable, if set, decodes the durable promise from a disk's synced
 	// records (sim.Disk.Durable) with the protocol's own decoder.
 	Durable func(d sim.DiskReader) (Durable, error)
-	// DurableVotes, if set, decodes the durable votes the same way, in
-	// slot order: what an acceptor would report after a crash.
-	DurableVotes func(d sim.DiskReader) ([]Vote, error)
+	// DecodeVote, if set, decodes one disk record with the protocol's own
+	// decoder: ok is false for a record that is not a vote. The harness
+	// reads every record as it becomes durable (sim.Disk.SyncedSince) and
+	// remembers every vote ever cast, for the check that a decided value
+	// was chosen (a majority voted for it at one ballot).
+	DecodeVote func(key string, value []byte) (v Vote, ok bool, err error)
 	// Probes declares the coverage probes, in report order; View.Probes
 	// reports counts in this order.
 	Probes []Probe
+	// Layers, if set, declares layers whose calls the harness records
+	// (the servers' views implement LayerView) and checks, each against
+	// its own model (layers.go).
+	Layers []Layer
 }
 
 // Cluster is what a server factory is built from.
@@ -242,6 +254,30 @@ type Durable struct {
 	Promised Ballot
 }
 
+// DurableVotes decodes every durable vote on a disk's synced records (in
+// key order) with the protocol's DecodeVote: what its acceptor would
+// report after a crash.
+func (p *Protocol) DurableVotes(d sim.DiskReader) ([]Vote, error) {
+	if p.DecodeVote == nil {
+		return nil, fmt.Errorf("protocol %s does not decode votes", p.Name)
+	}
+	var out []Vote
+	for _, k := range d.Scan("") {
+		v, ok, err := d.Read(k)
+		if err != nil || !ok {
+			continue
+		}
+		vote, isVote, err := p.DecodeVote(k, v)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %v", k, err)
+		}
+		if isVote {
+			out = append(out, vote)
+		}
+	}
+	return out, nil
+}
+
 // Vote is an acceptor's durable vote: the command (by digest, as
 // LogView.Decided) it accepted in a slot at a ballot.
 type Vote struct {
@@ -305,6 +341,7 @@ func (p *Protocol) Validate() error {
 		}
 		seen[m.Name] = true
 	}
+	errs = append(errs, p.validateLayers()...)
 	seen = map[string]bool{}
 	for _, pr := range p.Probes {
 		if pr.Name == "" || seen[pr.Name] || pr.Name == ProbeClientRetry {

@@ -16,6 +16,9 @@ import (
 //     slot, in slot order;
 //   - divergence: servers that executed the same prefix hold the same
 //     state digest;
+//   - chosen: a server treats a value as decided only if a majority cast a
+//     durable vote for it at one ballot (chosen.go; for protocols that
+//     decode their votes);
 //   - promise monotonicity: a server's promised ballot never goes back,
 //     across restarts too, both as the node claims it (after every step)
 //     and as its synced durable state reads through the protocol's own
@@ -38,6 +41,7 @@ type invariants struct {
 	haveState []bool
 	per       []serverWatch
 	cov       Coverage
+	chosen    *chosen // nil if the protocol does not decode its votes
 	// scanned is set once every server was looked at: from then on, if
 	// the check runs after every step (everyStep), a node's step needs a
 	// look at that node only.
@@ -63,7 +67,7 @@ func newInvariants(s *sim.Sim, proto *protocol.Protocol, servers, slots int, eve
 	return &invariants{s: s, proto: proto, servers: servers, per: make([]serverWatch, servers), everyStep: everyStep,
 		decided: make([]uint64, 0, slots), decider: make([]protocol.LogView, 0, slots),
 		deciderID: make([]sim.NodeID, 0, slots), have: make([]bool, 0, slots),
-		cov: newCoverage(proto.ProbeNames())}
+		cov: newCoverage(proto.ProbeNames()), chosen: newChosen(s, proto, servers)}
 }
 
 func fail(check Check, format string, args ...any) *Failure {
@@ -78,6 +82,9 @@ func (iv *invariants) check() *Failure {
 		if int(id) >= iv.servers {
 			return nil
 		}
+		if f := iv.ingestVotes(int(id)); f != nil {
+			return f
+		}
 		return iv.checkServer(int(id))
 	}
 	return iv.checkAll()
@@ -86,12 +93,27 @@ func (iv *invariants) check() *Failure {
 // checkAll looks at every server.
 func (iv *invariants) checkAll() *Failure {
 	iv.scanned = true
+	// Every server's new votes first: a decision at one server rests on
+	// votes that others made durable.
+	for id := 0; id < iv.servers; id++ {
+		if f := iv.ingestVotes(id); f != nil {
+			return f
+		}
+	}
 	for id := 0; id < iv.servers; id++ {
 		if f := iv.checkServer(id); f != nil {
 			return f
 		}
 	}
 	return nil
+}
+
+// ingestVotes reads the votes a server made durable since the last look.
+func (iv *invariants) ingestVotes(id int) *Failure {
+	if iv.chosen == nil {
+		return nil
+	}
+	return iv.chosen.ingest(id)
 }
 
 // checkServer looks at what changed at one server since the last call.
@@ -195,6 +217,11 @@ func (iv *invariants) checkDecided(id int, r protocol.LogView, slot int) *Failur
 		iv.decided = append(iv.decided, 0)
 		iv.decider = append(iv.decider, nil)
 		iv.deciderID = append(iv.deciderID, -1)
+	}
+	if iv.chosen != nil {
+		if f := iv.chosen.check(id, r, slot, d); f != nil {
+			return f
+		}
 	}
 	if !iv.have[slot] {
 		iv.have[slot], iv.decided[slot], iv.decider[slot], iv.deciderID[slot] = true, d, r, sim.NodeID(id)

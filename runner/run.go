@@ -36,7 +36,9 @@ const (
 	CheckStability       Check = "stability"
 	CheckPrefix          Check = "prefix-execution"
 	CheckDivergence      Check = "divergence"
+	CheckChosen          Check = "chosen"
 	CheckPromise         Check = "promise-monotonic"
+	CheckLayer           Check = "layer"
 	CheckLiveness        Check = "no-progress"
 	CheckBudgetSteps     Check = "budget-steps"
 	CheckBudgetTime      Check = "budget-time"
@@ -81,6 +83,9 @@ type Result struct {
 	// History is the client history (operations of unknown outcome open
 	// to its end).
 	History []spec.Operation
+	// Layers holds a history per layer of a protocol that declares
+	// layers (layers.go), in the protocol's order.
+	Layers []LayerHistory
 	// Ops and Completed count client operations invoked and answered.
 	Ops, Completed int
 	Coverage       Coverage
@@ -139,6 +144,7 @@ type cluster struct {
 	inj     *faults.Injector
 	hist    *history
 	inv     *invariants
+	layers  *layers // nil if the protocol declares no layers
 	clients []sim.NodeID
 	failure *Failure
 	done    bool
@@ -196,6 +202,7 @@ func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
 	for id := 0; id < nodes; id++ {
 		s.Start(sim.NodeID(id))
 	}
+	c.layers = newLayers(s, proto, p.Servers)
 	return c, nil
 }
 
@@ -270,6 +277,10 @@ func (c *cluster) run() sim.Outcome {
 	steps := 0
 	stop := func() bool {
 		steps++
+		if f := c.layers.observe(); f != nil {
+			c.failure = f
+			return true
+		}
 		if every <= 1 || steps%every == 0 {
 			if f := c.inv.check(); f != nil {
 				c.failure = f
@@ -405,6 +416,7 @@ func (c *cluster) collect(res *Result) {
 	res.SimTime = c.s.Now()
 	res.Net = c.net.Stats().Total
 	res.History = c.hist.operations(c.s.Now())
+	res.Layers = c.layers.histories(c.s.Now())
 	res.Ops = len(c.hist.ops)
 	res.Completed = c.hist.completed
 	res.Coverage = c.inv.coverage()

@@ -67,6 +67,9 @@ func WriteArtifacts(dir string, res *Result) (*Artifacts, error) {
 		return nil, err
 	}
 	w := bufio.NewWriter(f)
+	// A header names the run, so a trace file read alone says what it is.
+	fmt.Fprintf(w, "# paxossim trace: scenario=%s protocol=%s seed=%d mutant=%s revision=%s trace_hash=%016x\n",
+		p.Scenario, p.Protocol, p.Seed, orNone(p.Mutant), Revision(), res.Hash)
 	again := RunParams(*p, RunOptions{Trace: w, SkipLinearizability: true})
 	err = errors.Join(w.Flush(), f.Close())
 	if err != nil {
@@ -204,6 +207,11 @@ func DecodeHistory(data []byte) ([]spec.Operation, spec.Model, error) {
 	sp, err := spec.Lookup(f.Spec)
 	if err != nil {
 		return nil, spec.Model{}, fmt.Errorf("history: %v", err)
+	}
+	// A protocol this binary knows must serve the spec the file names; one
+	// it does not know (a user's) is read by its spec alone.
+	if proto, err := protocol.Lookup(f.Protocol); err == nil && proto.Spec != f.Spec {
+		return nil, spec.Model{}, fmt.Errorf("history: protocol %s serves spec %s, not %s", f.Protocol, proto.Spec, f.Spec)
 	}
 	out := make([]spec.Operation, len(f.Ops))
 	for i, h := range f.Ops {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -96,21 +95,35 @@ func drawnBySeed(p *Params) bool {
 }
 
 // Revision is the VCS revision the code was built from, with "+dirty" for
-// a modified tree, or "unknown". A seed replays the same run only at the
-// same revision. It reads the build's VCS stamp and, where there is none
-// (go test binaries, or -buildvcs=false), asks git in the working
-// directory, once.
+// a modified tree: the one SetRevision named, else the binary's VCS stamp,
+// else "unknown". A seed replays the same run only at the same revision.
+// It never asks git in the working directory, which may be another
+// checkout, at another commit, or none.
 func Revision() string {
-	revisionOnce.Do(func() { revision = readRevision() })
+	revisionMu.Lock()
+	defer revisionMu.Unlock()
+	if revision == "" {
+		revision = buildRevision()
+	}
 	return revision
 }
 
+// SetRevision names the revision reports record, for a binary without a
+// VCS stamp (go run, go test, -buildvcs=false): the command's -revision
+// flag, or the revision of the module a go test tests.
+func SetRevision(rev string) {
+	revisionMu.Lock()
+	defer revisionMu.Unlock()
+	revision = rev
+}
+
 var (
-	revisionOnce sync.Once
-	revision     string
+	revisionMu sync.Mutex
+	revision   string
 )
 
-func readRevision() string {
+// buildRevision reads the binary's VCS stamp, or "unknown".
+func buildRevision() string {
 	if info, ok := debug.ReadBuildInfo(); ok {
 		rev, dirty := "", false
 		for _, s := range info.Settings {
@@ -128,15 +141,7 @@ func readRevision() string {
 			return rev
 		}
 	}
-	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	rev := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
-		rev += "+dirty"
-	}
-	return rev
+	return "unknown"
 }
 
 // Report formats a failed run for a person, in this order:

@@ -29,7 +29,9 @@ const (
 	CheckStability       = runner.CheckStability
 	CheckPrefix          = runner.CheckPrefix
 	CheckDivergence      = runner.CheckDivergence
+	CheckChosen          = runner.CheckChosen
 	CheckPromise         = runner.CheckPromise
+	CheckLayer           = runner.CheckLayer
 	CheckLiveness        = runner.CheckLiveness
 	CheckBudgetSteps     = runner.CheckBudgetSteps
 	CheckBudgetTime      = runner.CheckBudgetTime
@@ -70,6 +72,9 @@ type Result struct {
 	// Replay names the go test entry point that replays the run, for the
 	// report (zero: paxossim's own).
 	Replay GoTest
+	// DeterminismChecked is set when a sweep re-ran the seed to compare
+	// trace hashes.
+	DeterminismChecked bool
 }
 
 // Passed reports whether every check passed.
@@ -135,6 +140,9 @@ func checkHistory(res *Result) Verdict {
 			res.Failure = &Failure{Check: CheckUnknown, Fact: fmt.Sprintf(
 				"the linearizability check did not finish within %v (%d operations); allow with allow_unknown or raise check_timeout", timeout, len(res.History))}
 		}
+	}
+	if res.Failure == nil {
+		checkLayers(res, timeout)
 	}
 	return v
 }

@@ -456,12 +456,17 @@ func TestSweepKeepsTheLowestFailures(t *testing.T) {
 	}
 }
 
-func TestRevisionNamesTheCommit(t *testing.T) {
-	rev := Revision()
-	assert.NotEmpty(t, rev)
-	if rev != "unknown" {
-		assert.Regexp(t, `^[0-9a-f]{40}(\+dirty)?$`, rev)
-	}
+// TestRevisionComesFromTheBinaryOrTheCaller: a binary names the revision
+// of its VCS stamp, or the one its caller set (a -revision flag, the module
+// a go test tests), never the working directory's git.
+func TestRevisionComesFromTheBinaryOrTheCaller(t *testing.T) {
+	before := Revision()
+	t.Cleanup(func() { SetRevision(before) })
+	assert.NotEmpty(t, before)
+	SetRevision("v1.2.3+dirty")
+	assert.Equal(t, "v1.2.3+dirty", Revision())
+	SetRevision("")
+	assert.Equal(t, "unknown", Revision(), "a go test binary carries no VCS stamp, and the working directory is not asked")
 }
 
 // divergentProtocol is MultiPaxos whose view misreports the state digest of

@@ -55,12 +55,14 @@ type Scenario struct {
 	// protocol's spec's default workload.
 	Workload runner.Workload
 	// Network is the base network; LossChoices and DupChoices, if set,
-	// override its loss and duplication probabilities per seed, and
-	// FIFOChoices its FIFO flag.
-	Network     network.Config
-	LossChoices []float64
-	DupChoices  []float64
-	FIFOChoices []bool
+	// override its loss and duplication probabilities per seed,
+	// FIFOChoices its FIFO flag, and InFlightChoices whether a message in
+	// flight when its link is cut still arrives.
+	Network         network.Config
+	LossChoices     []float64
+	DupChoices      []float64
+	FIFOChoices     []bool
+	InFlightChoices []bool
 	// Faults: the mode, the kinds it may use, a nemesis name, and the
 	// generator's knobs (Servers, Nodes, Start and Duration are filled in).
 	Faults     FaultMode
@@ -244,6 +246,9 @@ func (sc *Scenario) Params(seed uint64, mutant string) (runner.Params, error) {
 	}
 	if len(sc.FIFOChoices) > 0 {
 		p.Network.FIFO = pick(r, sc.FIFOChoices)
+	}
+	if len(sc.InFlightChoices) > 0 {
+		p.Network.InFlightSurvivesCut = pick(r, sc.InFlightChoices)
 	}
 	warmup, phase := orDefault(sc.Warmup, DefaultWarmup), orDefault(sc.Phase, DefaultPhase)
 	p.HealAt = sim.Time(warmup + phase)

@@ -62,7 +62,9 @@ type Summary struct {
 	Coverage Coverage
 	Events   uint64
 	Steps    int64
-	SimTime  sim.Duration
+	// DeterminismChecks counts the seeds re-run to compare trace hashes.
+	DeterminismChecks int
+	SimTime           sim.Duration
 	// SimWall and CheckWall add up the per-run wall times of the
 	// simulations and of the linearizability checks; Wall is the sweep's
 	// elapsed time.
@@ -182,6 +184,7 @@ func (sw *Sweep) one(index int, seed uint64) (res Result) {
 	res = Run(sw.Scenario, seed, sw.Mutant, RunOptions{})
 	res.Replay = sw.Replay
 	if res.Failure == nil && sw.DeterminismEvery > 0 && index%sw.DeterminismEvery == 0 {
+		res.DeterminismChecked = true
 		if f := VerifyDeterminism(&res); f != nil {
 			res.Failure = f
 		}
@@ -191,6 +194,9 @@ func (sw *Sweep) one(index int, seed uint64) (res Result) {
 
 func (sum *Summary) add(res *Result) {
 	sum.Runs++
+	if res.DeterminismChecked {
+		sum.DeterminismChecks++
+	}
 	sum.Coverage.Add(res.Coverage)
 	sum.Events += res.Events
 	sum.Steps += res.Steps
@@ -237,6 +243,7 @@ func (sum *Summary) String() string {
 		sort.Strings(checks)
 		fmt.Fprintf(&b, "failures by check: %s\n", strings.Join(checks, " "))
 	}
+	fmt.Fprintf(&b, "determinism: %d seeds re-run, trace hashes compared\n", sum.DeterminismChecks)
 	fmt.Fprintf(&b, "coverage: %s\n", sum.Coverage)
 	if len(sum.Missing) > 0 {
 		fmt.Fprintf(&b, "never reached (this scenario exists to exercise them): %s\n", strings.Join(sum.Missing, " "))

@@ -39,6 +39,10 @@ type Disk struct {
 	torn     map[string]bool
 	unsynced []diskWrite
 	pending  map[string]int // key -> index of its latest write in unsynced
+	// syncLog lists the key of every write made durable, in order, so that
+	// a checker can read what became durable since it last looked
+	// (SyncedSince) instead of the whole disk.
+	syncLog []string
 
 	Writes, Syncs uint64 // counters for statistics
 }
@@ -88,6 +92,7 @@ func (d *Disk) Read(key string) ([]byte, bool, error) {
 func (d *Disk) Sync() {
 	d.Syncs++
 	for _, w := range d.unsynced {
+		d.syncLog = append(d.syncLog, w.key)
 		delete(d.torn, w.key)
 		if w.value == nil {
 			delete(d.synced, w.key)
@@ -154,6 +159,18 @@ func (d *Disk) crash(keep int, tear bool) {
 		}
 		d.torn[tornKey] = true
 	}
+}
+
+// SyncedSince returns the keys of the writes made durable since mark (0:
+// since the disk was new), in order (a key written twice is listed twice;
+// its durable value is the later one), and the mark to pass next time.
+// Writes that survive a crash through a disk fault are listed too: they are
+// on the disk from then on. The returned slice must not be modified.
+func (d *Disk) SyncedSince(mark int) ([]string, int) {
+	if mark < 0 || mark > len(d.syncLog) {
+		mark = len(d.syncLog)
+	}
+	return d.syncLog[mark:], len(d.syncLog)
 }
 
 // DiskReader reads a disk's records. Protocols decode their durable state

@@ -142,6 +142,17 @@ func HashString(s string) uint64 {
 	return h
 }
 
+// HashBytes is HashString of the bytes, without converting them to a
+// string (for decoders that digest records without allocating).
+func HashBytes(b []byte) uint64 {
+	h := uint64(0xcbf29ce484222325)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 0x100000001b3
+	}
+	return h
+}
+
 // Mix folds the words into h. Message.Digest implementations use it:
 //
 //	func (m Accept) Digest() uint64 { return sim.Mix(kindAccept, m.Ballot, uint64(m.Slot)) }

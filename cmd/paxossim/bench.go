@@ -27,8 +27,10 @@ second and the porcupine share of run time; and memory over a long sweep
 of seeds. With -readme it rewrites the region between
 <!-- figures:start --> and <!-- figures:end --> in that file.
 
-Exit status: 0 measured (a missed target is reported, not an error), 1 a
-measurement failed or a seed failed, 2 bad usage.`
+Exit status: 0 measured (a missed target is reported, not an error); 1 a
+seed failed a correctness check; 3 seeds failed the no-progress check
+only; 5 a measurement could not be taken or the README not rewritten; 2
+bad usage; 4 paxossim itself crashed.`
 
 // benchConfig is a parsed "bench" command line.
 type benchConfig struct {
@@ -62,8 +64,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	var start seedFlag
 	name := fs.String("scenario", defaultBenchScenario, "the scenario `NAME` whose seeds are measured")
 	protoName := protocolFlag(fs)
-	fs.IntVar(&cfg.seeds, "seeds", 100000, "run `N` seeds in the long sweep that samples memory")
-	fs.IntVar(&cfg.scalingSeeds, "scaling-seeds", 2000, "`N` seeds per round at one core and at every core, for the scaling figure")
+	seeds := fs.intFlag("seeds", 100000, 1, maxSeeds, "run `N` seeds in the long sweep that samples memory")
+	scalingSeeds := fs.intFlag("scaling-seeds", 2000, 1, maxSeeds, "`N` seeds per round at one core and at every core, for the scaling figure")
+	revision := revisionFlag(fs)
 	fs.Var(&start, "seed-start", "the first seed `S` of every sweep (default 1)")
 	fs.StringVar(&cfg.readme, "readme", "", "rewrite the figures region of this `FILE` (default: print only)")
 	fs.StringVar(&cfg.benchtime, "benchtime", "10000000x", "go test -benchtime for the kernel benchmarks")
@@ -71,6 +74,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if code, ok := fs.parse(args, false, stdout, stderr); !ok {
 		return code
 	}
+	cfg.seeds, cfg.scalingSeeds = *seeds, *scalingSeeds
 	var err error
 	if cfg.proto, err = lookupProtocol(*protoName); err != nil {
 		return usageErrorf(stderr, "bench", "%v", err)
@@ -78,11 +82,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if cfg.scenario, err = lookupScenario(cfg.proto, *name); err != nil {
 		return usageErrorf(stderr, "bench", "%v", err)
 	}
-	switch {
-	case cfg.seeds < 1:
-		return usageErrorf(stderr, "bench", "-seeds %d: must be at least 1", cfg.seeds)
-	case cfg.scalingSeeds < 1:
-		return usageErrorf(stderr, "bench", "-scaling-seeds %d: must be at least 1", cfg.scalingSeeds)
+	rev, err := resolveRevision(*revision)
+	if err != nil {
+		return usageErrorf(stderr, "bench", "%v", err)
 	}
 	cfg.start = 1
 	if start.set {
@@ -100,19 +102,19 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		lines, cpu, err := runKernelBench(cfg.benchtime, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "paxossim bench: kernel benchmarks: %v\n", err)
-			return exitFail
+			return exitIncomplete
 		}
 		cpuModel = cpu
 		figs = append(figs, kernelFigures(lines, cfg.benchtime)...)
 	}
 	restore := tuneGC() // the settings "paxossim run" uses
-	sweepFigs, ok := benchSweeps(cfg, stderr)
+	sweepFigs, code := benchSweeps(cfg, stderr)
 	restore()
 	figs = append(figs, sweepFigs...)
 
 	header := fmt.Sprintf("Measured by `paxossim bench -seeds %d%s` (`make bench`) on %s/%s, %d cores%s, %s, revision %s, %s",
 		cfg.seeds, benchFlags(cfg), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuSuffix(cpuModel), runtime.Version(),
-		shortRevision(scenarios.Revision()), time.Now().UTC().Format("2006-01-02"))
+		shortRevision(rev), time.Now().UTC().Format("2006-01-02"))
 	if loadOK {
 		header += fmt.Sprintf(", load average %.1f at the start", load)
 	}
@@ -127,14 +129,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if cfg.readme != "" {
 		if err := rewriteRegion(cfg.readme, table); err != nil {
 			fmt.Fprintf(stderr, "paxossim bench: %v (the table is above)\n", err)
-			return exitFail
+			return worse(code, exitIncomplete)
 		}
 		fmt.Fprintf(stderr, "bench: rewrote the figures in %s\n", cfg.readme)
 	}
-	if !ok {
-		return exitFail
-	}
-	return exitPass
+	return code
 }
 
 // defaultBenchScenario is the scenario bench measures unless -scenario
@@ -181,13 +180,14 @@ func kernelFigures(lines []benchLine, benchtime string) []figure {
 }
 
 // benchSweeps measures the scenario's sweeps: the same seeds at one core
-// and at every core, then the long sweep with memory sampled. ok is false
-// if a seed failed (the figures of a failing protocol mean little).
-func benchSweeps(cfg benchConfig, stderr io.Writer) ([]figure, bool) {
+// and at every core, then the long sweep with memory sampled. code is the
+// class of the failures if a seed failed (the figures of a failing
+// protocol mean little), exitPass otherwise.
+func benchSweeps(cfg benchConfig, stderr io.Writer) ([]figure, int) {
 	cores := runtime.GOMAXPROCS(0)
 	name := cfg.scenario.Name
 	cmd := fmt.Sprintf("`paxossim bench -scaling-seeds %d%s`", cfg.scalingSeeds, benchFlags(cfg))
-	ok := true
+	code := exitPass
 
 	// One core means GOMAXPROCS=1, not just one seed at a time: porcupine
 	// checks a history's keys on goroutines of its own, and the garbage
@@ -203,7 +203,7 @@ func benchSweeps(cfg benchConfig, stderr io.Writer) ([]figure, bool) {
 		one, c1, ok1 := cpuSweep(cfg, cfg.scalingSeeds, 1, stderr)
 		runtime.GOMAXPROCS(prev)
 		all, cN, okN := cpuSweep(cfg, cfg.scalingSeeds, cores, stderr)
-		ok = ok && one.Failures == 0 && all.Failures == 0
+		code = worse(code, worse(exitForChecks(one.ByCheck), exitForChecks(all.ByCheck)))
 		r1, rn = max(r1, rate(&one)), max(rn, rate(&all))
 		cpu1, cpuN, cpuKnown = min(cpu1, c1), min(cpuN, cN), cpuKnown && ok1 && okN
 	}
@@ -226,7 +226,7 @@ func benchSweeps(cfg benchConfig, stderr io.Writer) ([]figure, bool) {
 	mem := newMemSampler(cfg.seeds)
 	long := timedSweep(cfg, cfg.seeds, cores, stderr, mem)
 	mem.finish()
-	ok = ok && long.Failures == 0
+	code = worse(code, exitForChecks(long.ByCheck))
 	secs := long.Wall.Seconds()
 	simSecs := float64(long.SimTime) / float64(sim.Second)
 	perCore := simSecs / (long.SimWall + long.CheckWall).Seconds()
@@ -245,7 +245,7 @@ func benchSweeps(cfg benchConfig, stderr io.Writer) ([]figure, bool) {
 		figure{name: "heap in use, peak in each tenth of the sweep (MiB)", value: strings.Join(tenths, " "), command: "same"},
 		figure{name: "memory from the OS (Sys), peak", value: mib(peak(mem.peakSys)), command: "same"},
 	)
-	return figs, ok
+	return figs, code
 }
 
 // timedSweep runs count seeds of the scenario at the given parallelism,

@@ -16,9 +16,10 @@ const moreFailures = 20
 // printFailures prints the report of the first n failures (lowest
 // seeds first, so the choice does not depend on -parallel): each is
 // explained (re-run with its trace tail), its artifacts written under dir
-// (a temporary directory if empty), then reported. The rest are listed by
-// seed.
-func printFailures(stdout, stderr io.Writer, failed []scenarios.Result, n int, dir string) {
+// (a temporary directory if empty), then reported (with the revision
+// resolveRevision named). The
+// next ones are listed by seed, and the rest of total counted.
+func printFailures(stdout, stderr io.Writer, failed []scenarios.Result, total, n int, dir string) {
 	if len(failed) == 0 {
 		return
 	}
@@ -27,21 +28,23 @@ func printFailures(stdout, stderr io.Writer, failed []scenarios.Result, n int, d
 		dir = artifactsDir(stderr, dir)
 	}
 	for i := 0; i < shown; i++ {
-		fmt.Fprintln(stdout, "--- failure", i+1, "of", len(failed))
+		fmt.Fprintln(stdout, "--- failure", i+1, "of", total)
 		fmt.Fprint(stdout, reportFailure(stderr, failed[i], dir))
 	}
 	if rest := failed[shown:]; len(rest) > 0 {
 		var seeds []string
 		for i, r := range rest {
 			if i == moreFailures {
-				seeds = append(seeds, fmt.Sprintf("... %d more", len(rest)-i))
 				break
 			}
 			seeds = append(seeds, fmt.Sprintf("%d (%s)", r.Params.Seed, r.Failure.Check))
 		}
+		if more := total - shown - len(seeds); more > 0 {
+			seeds = append(seeds, fmt.Sprintf("... %d more", more))
+		}
 		p := &rest[0].Params
 		fmt.Fprintf(stdout, "--- %d more failing seeds (replay one with 'go run ./cmd/paxossim replay -scenario %s%s -seed N%s -trace'):\n  %s\n",
-			len(rest), p.Scenario, protocolSuffix(p.Protocol), mutantFlag(p.Mutant), strings.Join(seeds, "\n  "))
+			total-shown, p.Scenario, protocolSuffix(p.Protocol), mutantFlag(p.Mutant), strings.Join(seeds, "\n  "))
 	}
 }
 

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/paxossim/paxossim/scenarios"
 )
@@ -54,9 +54,12 @@ type sweepInfo struct {
 	protocol string
 	mutant   string
 	start    uint64
-	count    int // math.MaxInt: bounded by -budget only
-	shard    shard
-	revision string
+	count    int
+	// untilBudget: only -budget bounded the sweep; its lines record
+	// sweep_count 0.
+	untilBudget bool
+	shard       shard
+	revision    string
 }
 
 func newRecord(res *scenarios.Result, info sweepInfo) record {
@@ -65,7 +68,7 @@ func newRecord(res *scenarios.Result, info sweepInfo) record {
 		Protocol:     info.protocol,
 		Mutant:       info.mutant,
 		Seed:         res.Params.Seed,
-		Index:        int(res.Params.Seed - info.start), // wraps like the sweep's seeds
+		Index:        int(res.Params.Seed - info.start), // below the count: run refuses a range past 2^64-1
 		Shard:        info.shard.String(),
 		Revision:     info.revision,
 		TraceHash:    fmt.Sprintf("%016x", res.Hash),
@@ -79,11 +82,11 @@ func newRecord(res *scenarios.Result, info sweepInfo) record {
 		Coverage:     make(map[string]uint64, len(res.Coverage.Names)),
 		WallNS:       int64(res.SimWall + res.CheckWall),
 	}
-	if info.count != math.MaxInt {
+	if !info.untilBudget {
 		r.SweepCount = info.count
 	}
 	if res.Failure != nil {
-		r.Check, r.Fact = string(res.Failure.Check), res.Failure.Fact
+		r.Check, r.Fact = string(res.Failure.Check), truncateFact(res.Failure.Fact)
 	}
 	for i, name := range res.Coverage.Names {
 		r.Coverage[name] = res.Coverage.Counts[i]
@@ -152,31 +155,25 @@ func (o *orderedWriter) close() error {
 	return o.w.Flush()
 }
 
-// readRecords reads a -json file; name is for errors ("FILE:LINE: ...").
-func readRecords(r io.Reader, name string) ([]record, error) {
-	var out []record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 64<<20) // a fact can be long
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var rec record
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a paxossim JSON line: %v", name, line, err)
-		}
-		if rec.Scenario == "" || rec.Index < 0 {
-			return nil, fmt.Errorf("%s:%d: not a paxossim JSON line: no scenario or a negative index", name, line)
-		}
-		if rec.Protocol == "" {
-			rec.Protocol = scenarios.DefaultProtocol
-		}
-		out = append(out, rec)
+// truncateFact cuts a fact to maxFactBytes (at a character boundary), so
+// that every line stays far below what merge reads (maxLineBytes).
+func truncateFact(fact string) string {
+	if len(fact) <= maxFactBytes {
+		return fact
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
-	}
-	return out, nil
+	return truncateAt(fact, maxFactBytes) + factTruncated
 }
+
+// truncateAt cuts s to at most n bytes, at a character boundary.
+func truncateAt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// factTruncated ends a fact that truncateFact cut.
+const factTruncated = " ... (cut: the seed's report and its replay print the whole fact)"

@@ -75,7 +75,7 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	writeRows(w, "  ", rows)
 	if err := w.Flush(); err != nil {
 		fmt.Fprintf(stderr, "paxossim list: %v\n", err)
-		return exitFail
+		return exitIncomplete
 	}
 	return exitPass
 }

@@ -4,17 +4,120 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
+
+	"github.com/paxossim/paxossim/scenarios"
 )
 
-// The exit codes of every command.
+// The exit codes of every command, one per outcome class, so that a
+// script or a Kubernetes podFailurePolicy can tell a found bug from a
+// mistyped command line or a crash of the harness itself.
 const (
-	exitPass  = 0 // every seed passed
-	exitFail  = 1 // a seed failed, or a merge found seeds missing
-	exitUsage = 2 // bad flags or input: nothing was run
+	// exitPass: every seed passed (or -h printed the usage).
+	exitPass = 0
+	// exitCheckFailed: a correctness check failed: a safety invariant,
+	// linearizability, determinism, a node's panic, an inconclusive check,
+	// a budget, a scenario that never reached a probe it exists to
+	// exercise. Also when no-progress failures come with these: a sweep's
+	// code is its worst failure's.
+	exitCheckFailed = 1
+	// exitUsage: bad flags or bad input (an unreadable or impossible
+	// file, a value past a limit, shrink given a run that passes):
+	// nothing ran, or nothing was merged.
+	exitUsage = 2
+	// exitNoProgress: the only failures are no-progress ones (liveness:
+	// an operation stayed open past the bound after the heal).
+	exitNoProgress = 3
+	// exitCrash: paxossim itself panicked (a bug in the harness, not in
+	// the protocol); the stack is on stderr. Go's own exit status for an
+	// uncaught panic is 2, which would read as bad usage.
+	exitCrash = 4
+	// exitIncomplete: no check failed, but results are missing or
+	// inconsistent: merge found seeds with no line, an empty or torn
+	// shard file, or a seed twice; run could not write its -json file.
+	exitIncomplete = 5
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+// exitSeverity orders the outcome classes, for a command that finds
+// several: its exit code is the most severe one's. A correctness failure
+// outranks everything; an incomplete result outranks no-progress-only,
+// since the seeds it lacks may hold any failure; usage and crash codes
+// end a command before there is anything to combine.
+var exitSeverity = map[int]int{exitPass: 0, exitNoProgress: 1, exitIncomplete: 2, exitCheckFailed: 3, exitUsage: 4, exitCrash: 5}
+
+// worse returns the more severe of two exit codes.
+func worse(a, b int) int {
+	if exitSeverity[b] > exitSeverity[a] {
+		return b
+	}
+	return a
+}
+
+// exitForChecks is the exit code of a set of failures, by check: 3 when
+// every one of them is a no-progress failure, 1 when any other check
+// failed, 0 when there is none.
+func exitForChecks(byCheck map[scenarios.Check]int) int {
+	code := exitPass
+	for check, n := range byCheck {
+		if n > 0 {
+			code = worse(code, exitForCheck(check))
+		}
+	}
+	return code
+}
+
+// exitForCheck is the exit code of one failed check. Only no-progress is
+// a liveness failure; any other check, a future one included, is a
+// correctness failure.
+func exitForCheck(check scenarios.Check) int {
+	if check == scenarios.CheckLiveness {
+		return exitNoProgress
+	}
+	return exitCheckFailed
+}
+
+func main() {
+	os.Exit(guard(os.Stderr, func() int { return run(os.Args[1:], os.Stdout, os.Stderr) }))
+}
+
+// guard runs a command and turns a panic in it into exit status 4, with
+// the stack on stderr. Every command runs under it; the goroutines the
+// commands start run under goGuarded.
+func guard(stderr io.Writer, command func() int) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			reportCrash(stderr, v, debug.Stack())
+			code = exitCrash
+		}
+	}()
+	return command()
+}
+
+// exitProcess ends the process; a crash in a goroutine cannot return to
+// main, so goGuarded exits from where it is.
+var exitProcess = os.Exit
+
+// goGuarded runs f on a goroutine of its own, ending the process with exit
+// status 4 and the stack on stderr if f panics (a panic on any goroutine
+// would otherwise end it with status 2).
+func goGuarded(stderr io.Writer, f func()) {
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				reportCrash(stderr, v, debug.Stack())
+				exitProcess(exitCrash)
+			}
+		}()
+		f()
+	}()
+}
+
+func reportCrash(stderr io.Writer, v any, stack []byte) {
+	fmt.Fprintf(stderr, "paxossim: internal error: panic: %v\n"+
+		"This is a bug in paxossim itself, not a finding about the protocol (exit status %d). The stack:\n\n%s",
+		v, exitCrash, stack)
+}
 
 // command is one subcommand: its name, a one-line summary for the top-level
 // usage, and its entry point, which parses its own flags.
@@ -27,6 +130,7 @@ func commands() []command {
 	return []command{
 		{"run", "run many seeds of a scenario in parallel and summarize", cmdRun},
 		{"replay", "replay one seed (or a saved run) exactly, with its trace", cmdReplay},
+		{"shrink", "shrink a failing run to a smaller one that fails the same check", cmdShrink},
 		{"list", "list protocols (with their mutants and probes), specs, scenarios and nemeses", cmdList},
 		{"merge", "merge the JSON lines of sharded runs into one summary", cmdMerge},
 		{"bench", "measure the README figures and rewrite them", cmdBench},
@@ -66,6 +170,11 @@ func lookupCommand(name string) (command, bool) {
 	return command{}, false
 }
 
+// exitStatusHelp is the exit-status paragraph of the top-level usage.
+const exitStatusHelp = `Exit status: 0 pass; 1 a correctness check failed; 2 bad usage or bad input;
+3 no progress (liveness) failures only; 4 paxossim itself crashed;
+5 incomplete (merge: seeds missing, a shard file empty or torn).`
+
 func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("paxossim: a deterministic simulation harness for Paxos-family protocols\n\n")
@@ -74,6 +183,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'paxossim help COMMAND' (or 'paxossim COMMAND -h') for a command's flags.\n")
-	b.WriteString("Exit status: 0 all seeds passed, 1 a seed failed, 2 bad usage.\n")
+	b.WriteString(exitStatusHelp + "\n")
 	fmt.Fprint(w, b.String())
 }

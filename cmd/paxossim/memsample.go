@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -37,7 +38,7 @@ func newMemSampler(seeds int) *memSampler {
 
 func (m *memSampler) begin() {
 	m.wg.Add(1)
-	go func() {
+	goGuarded(os.Stderr, func() {
 		defer m.wg.Done()
 		t := time.NewTicker(memSampleEvery)
 		defer t.Stop()
@@ -49,7 +50,7 @@ func (m *memSampler) begin() {
 				m.sample()
 			}
 		}
-	}()
+	})
 }
 
 func (m *memSampler) sample() {
@@ -57,7 +58,8 @@ func (m *memSampler) sample() {
 	runtime.ReadMemStats(&ms)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	tenth := min(m.done*10/max(m.seeds, 1), 9)
+	// In 64 bits: ten times a billion seeds overflows a 32-bit int.
+	tenth := int(min(int64(m.done)*10/int64(max(m.seeds, 1)), 9))
 	m.peakInuse[tenth] = max(m.peakInuse[tenth], ms.HeapInuse)
 	m.peakSys[tenth] = max(m.peakSys[tenth], ms.Sys)
 }

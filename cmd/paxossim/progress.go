@@ -66,7 +66,7 @@ func (p *progress) begin() {
 		return
 	}
 	p.wg.Add(1)
-	go func() {
+	goGuarded(p.w, func() {
 		defer p.wg.Done()
 		t := time.NewTicker(interval)
 		defer t.Stop()
@@ -80,7 +80,7 @@ func (p *progress) begin() {
 				p.mu.Unlock()
 			}
 		}
-	}()
+	})
 }
 
 // observe counts a finished seed; the sweep's collector calls it, one

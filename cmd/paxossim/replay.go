@@ -25,7 +25,9 @@ report with its artifacts (the porcupine visualization among them), and
 last the line "trace-hash: HASH", which is the same as the sweep's for that
 seed at the same revision.
 
-Exit status: 0 the run passed, 1 it failed, 2 bad usage.`
+Exit status: 0 the run passed; 1 it failed a correctness check; 3 it
+failed the no-progress (liveness) check; 2 bad usage or an unreadable,
+oversized or invalid -plan; 4 paxossim itself crashed.`
 
 // replayFlags are the parsed flags that say which run to replay.
 type replayFlags struct {
@@ -48,12 +50,16 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	trace := fs.Bool("trace", false, "print every trace event")
 	checked := fs.Bool("checked", false, "also check that no message is mutated after it is sent (slower; never changes the hash)")
 	out := fs.String("out", "", "write failure artifacts under `DIR` (default: a new temporary directory)")
+	revision := revisionFlag(fs)
 	if code, ok := fs.parse(args, false, stdout, stderr); !ok {
 		return code
 	}
 	rf.protocol, rf.protocolGiven = *protoName, fs.given("protocol")
 	p, err := replayParams(rf)
 	if err != nil {
+		return usageErrorf(stderr, "replay", "%v", err)
+	}
+	if _, err := resolveRevision(*revision); err != nil {
 		return usageErrorf(stderr, "replay", "%v", err)
 	}
 
@@ -72,7 +78,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(w, "PASS scenario=%s protocol=%s seed=%d events=%d steps=%d sim_time=%v ops=%d completed=%d linearizable=%s\n",
 			p.Scenario, p.Protocol, p.Seed, res.Events, res.Steps, res.SimTime, res.Ops, res.Completed, res.Linearizable)
 	} else {
-		code = exitFail
+		code = exitForCheck(res.Failure.Check)
 		w.Flush() // the artifacts take a while: show the verdict's header first
 		fmt.Fprint(w, reportFailure(stderr, res, artifactsDir(stderr, *out)))
 	}
@@ -120,20 +126,50 @@ func replayParams(rf replayFlags) (scenarios.Params, error) {
 
 // loadPlan reads and validates a saved run: a params.json, the plan.json
 // an artifacts directory holds next to one (runner.LoadParams reads its
-// params.json), or the directory itself.
+// params.json), or the directory itself. It refuses, before reading a
+// byte, what cannot be a saved run: a device, a pipe or a socket
+// (/dev/zero would otherwise be read up to the size limit), and a file
+// larger than maxPlanFileBytes.
 func loadPlan(path string) (scenarios.Params, error) {
 	file := path
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		file = filepath.Join(path, "params.json")
 	}
-	p, err := scenarios.LoadParams(file)
-	switch {
-	case err == nil:
-		return p, nil
-	case errors.Is(err, fs.ErrNotExist) && file != path:
-		return p, fmt.Errorf("-plan %s: a directory replays the params.json in it, and there is none", path)
-	case errors.Is(err, fs.ErrNotExist) && filepath.Base(path) == "plan.json":
-		return p, fmt.Errorf("-plan %s: a plan.json replays the params.json next to it, and there is none", path)
+	read := file // what runner.LoadParams will read
+	if filepath.Base(file) == "plan.json" {
+		read = filepath.Join(filepath.Dir(file), "params.json")
 	}
-	return p, fmt.Errorf("-plan: %v", err)
+	fi, err := os.Stat(read)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && file != path:
+		return scenarios.Params{}, fmt.Errorf("-plan %s: a directory replays the params.json in it, and there is none", path)
+	case errors.Is(err, fs.ErrNotExist) && read != file:
+		return scenarios.Params{}, fmt.Errorf("-plan %s: a plan.json replays the params.json next to it, and there is none", path)
+	case err != nil:
+		return scenarios.Params{}, fmt.Errorf("-plan: %v", err)
+	case !fi.Mode().IsRegular():
+		return scenarios.Params{}, fmt.Errorf("-plan %s: %s, not a regular file: a saved run is a params.json file", read, fileKind(fi.Mode()))
+	case fi.Size() > maxPlanFileBytes:
+		return scenarios.Params{}, fmt.Errorf("-plan %s: %d bytes, more than the limit of %d for a saved run", read, fi.Size(), maxPlanFileBytes)
+	}
+	p, err := scenarios.LoadParams(file)
+	if err != nil {
+		return p, fmt.Errorf("-plan: %v", err)
+	}
+	return p, nil
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }

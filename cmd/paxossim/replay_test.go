@@ -54,7 +54,7 @@ func TestReplayHash(t *testing.T) {
 func TestReplayMutantFails(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, _ := invoke(t, "replay", "-scenario", "chaos", "-seed", "3", "-mutant", "execute-before-commit", "-out", out)
-	require.Equal(t, exitFail, code, stdout)
+	require.Equal(t, exitCheckFailed, code, stdout)
 	assert.Contains(t, stdout, "FAIL scenario=chaos protocol=multipaxos seed=3 check=")
 	assert.Contains(t, stdout, "go run ./cmd/paxossim replay -scenario chaos -seed 3 -mutant execute-before-commit -trace")
 	assert.Contains(t, stdout, "go test ./scenarios -run '^TestSeeds$' -paxossim.scenario=chaos -paxossim.seed=3 -paxossim.mutant=execute-before-commit -paxossim.trace")
@@ -72,7 +72,7 @@ func TestReplayMutantFails(t *testing.T) {
 	params := filepath.Join(out, "chaos-seed3-execute-before-commit", "params.json")
 	require.FileExists(t, params)
 	code, again, _ := invoke(t, "replay", "-plan", params, "-out", out)
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, exitCheckFailed, code)
 	assert.Equal(t, hash, lastLine(again))
 	code, _, stderr := invoke(t, "replay", "-plan", params, "-seed", "4")
 	assert.Equal(t, exitUsage, code)
@@ -149,7 +149,7 @@ func TestReplayPlanFile(t *testing.T) {
 	var outputs []string
 	for _, plan := range []string{arts.Params, arts.Plan, arts.Dir} {
 		code, stdout, stderr := invoke(t, "replay", "-plan", plan, "-out", t.TempDir())
-		require.Equal(t, exitFail, code, "%s\n%s", stdout, stderr)
+		require.Equal(t, exitCheckFailed, code, "%s\n%s", stdout, stderr)
 		assert.Equal(t, want, lastLine(stdout), plan)
 		assert.True(t, strings.HasPrefix(stdout, "seed=1\nscenario=calm-3\nprotocol=multipaxos\nservers=3\nmutant=execute-before-commit\n"), stdout)
 		assert.Contains(t, stdout, "FAIL scenario=calm-3 protocol=multipaxos seed=1 check="+string(res.Failure.Check))
@@ -167,7 +167,7 @@ func TestReplayPlanFile(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `-mutant no-accept-reply disagrees with -plan's mutant "execute-before-commit"`)
 	code, stdout, _ := invoke(t, "replay", "-plan", arts.Plan, "-protocol", "multipaxos", "-scenario", "calm-3", "-seed", "1", "-mutant", "execute-before-commit")
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, exitCheckFailed, code)
 	assert.Equal(t, want, lastLine(stdout))
 }
 
@@ -186,7 +186,7 @@ func TestReplayProtocol(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("trace-hash: %016x", res.Hash), lastLine(stdout))
 
 	code, stdout, _ = invoke(t, "replay", "-protocol", twinName, "-scenario", "calm-3", "-seed", "5", "-mutant", "execute-before-commit", "-out", t.TempDir())
-	require.Equal(t, exitFail, code, stdout)
+	require.Equal(t, exitCheckFailed, code, stdout)
 	assert.Contains(t, stdout, "FAIL scenario=calm-3 protocol="+twinName+" seed=5 ")
 	assert.Contains(t, stdout, "replay:   go test ./scenarios -run '^TestSeeds$' -paxossim.scenario=calm-3 -paxossim.seed=5 -paxossim.protocol="+twinName+" -paxossim.mutant=execute-before-commit -paxossim.trace\nrevision:")
 	assert.NotContains(t, stdout, "go run ./cmd/paxossim")
@@ -197,7 +197,7 @@ func TestReplayProtocol(t *testing.T) {
 // entry point (package paxossimtest) defines, so that it runs as printed.
 func TestReplayHintFlags(t *testing.T) {
 	code, stdout, _ := invoke(t, "replay", "-scenario", "calm-3", "-seed", "1", "-mutant", "execute-before-commit", "-out", t.TempDir())
-	require.Equal(t, exitFail, code, stdout)
+	require.Equal(t, exitCheckFailed, code, stdout)
 	m := regexp.MustCompile(`(?m)^replay: +(go test .*)$`).FindStringSubmatch(stdout)
 	require.NotNil(t, m, stdout)
 	words := strings.Fields(m[1])

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,7 +104,7 @@ func TestShardsCoverUnsharded(t *testing.T) {
 	base := []string{"run", "-scenario", "chaos", "-seed-start", "0x10", "-count", "14", "-mutant", "execute-before-commit", "-reports", "0"}
 	all := filepath.Join(dir, "all.jsonl")
 	code, stdout, _ := invoke(t, append(base, "-json", all)...)
-	require.Equal(t, exitFail, code, stdout)
+	require.Equal(t, exitCheckFailed, code, stdout)
 	seeds, failures, checks := summaryCounts(t, stdout)
 	require.Equal(t, 14, seeds)
 	require.Positive(t, failures)
@@ -114,7 +115,7 @@ func TestShardsCoverUnsharded(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		path := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", i))
 		code, stdout, _ := invoke(t, append(base, "-shard", fmt.Sprintf("%d/3", i), "-json", path)...)
-		assert.Contains(t, []int{exitPass, exitFail}, code)
+		assert.Contains(t, []int{exitPass, exitCheckFailed}, code)
 		assert.Contains(t, stdout, fmt.Sprintf("shard=%d/3", i))
 		recs := readJSONL(t, path)
 		for _, r := range recs {
@@ -128,7 +129,7 @@ func TestShardsCoverUnsharded(t *testing.T) {
 	assert.Equal(t, deterministic(whole), deterministic(union), "the shards ran exactly the unsharded seeds")
 
 	code, merged, _ := invoke(t, append([]string{"merge"}, shards...)...)
-	assert.Equal(t, exitFail, code, "a failing seed fails the merge")
+	assert.Equal(t, exitCheckFailed, code, "a failing seed fails the merge")
 	mSeeds, mFailures, mChecks := summaryCounts(t, merged)
 	assert.Equal(t, []any{seeds, failures, checks}, []any{mSeeds, mFailures, mChecks}, merged)
 	assert.Contains(t, merged, "shards=0/3,1/3,2/3")
@@ -139,7 +140,7 @@ func TestShardsCoverUnsharded(t *testing.T) {
 	// A shard left out, and a shard given twice.
 	_, partial, _ := invoke(t, "merge", shards[0], shards[2])
 	assert.Contains(t, partial, "missing: 5 of 14 seeds have no line")
-	assert.Contains(t, partial, "shard 1/3: no lines at all")
+	assert.Contains(t, partial, "shard 1/3: no lines at all: seeds 17, 20, 23, 26, 29\n")
 	_, twice, _ := invoke(t, "merge", shards[0], shards[1], shards[2], shards[1])
 	assert.Contains(t, twice, "duplicated: 5 seeds")
 }
@@ -167,17 +168,17 @@ func TestMergePasses(t *testing.T) {
 	other := filepath.Join(dir, "other.jsonl")
 	require.NoError(t, os.WriteFile(other, []byte(tampered+"\n"), 0o644))
 	code, out, _ = invoke(t, "merge", files[0], files[1], other)
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, exitCheckFailed, code)
 	assert.Contains(t, out, "NONDETERMINISM: 1 seeds ran twice with different trace hashes")
 }
 
 // TestRunMutantFails: a mutant that stalls fails every seed, with the go
 // test report (replay commands, check, trace tail, artifacts) for the
-// first ones and a count of the rest.
+// first ones and a count of the rest; no-progress failures alone exit 3.
 func TestRunMutantFails(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := invoke(t, "run", "-scenario", "chaos", "-seeds", "4", "-mutant", "no-accept-reply", "-reports", "2", "-out", out)
-	require.Equal(t, exitFail, code, stdout)
+	require.Equal(t, exitNoProgress, code, stdout)
 	assert.Regexp(t, `^base-seed=\d+ \(this sweep again: go run ./cmd/paxossim run -scenario chaos -seed-start \d+ -count 4 -mutant no-accept-reply\)\n`, stdout)
 	assert.Equal(t, 2, strings.Count(stdout, "FAIL scenario=chaos protocol=multipaxos seed="), "two full reports")
 	assert.Contains(t, stdout, "check=no-progress")
@@ -185,7 +186,7 @@ func TestRunMutantFails(t *testing.T) {
 	assert.Contains(t, stdout, "trace events")
 	assert.Contains(t, stdout, "--- 2 more failing seeds")
 	assert.Contains(t, stdout, "failures by check: no-progress=4")
-	assert.True(t, strings.HasSuffix(stdout, "FAIL: 4 of 4 seeds failed (no-progress=4)\n"), stdout)
+	assert.True(t, strings.HasSuffix(stdout, "FAIL: 4 of 4 seeds failed (no-progress=4, no progress only)\n"), stdout)
 	assert.Equal(t, 4, strings.Count(stderr, "FAIL seed="), "each failure is announced as it happens")
 	m := regexp.MustCompile(`visualization: (\S+)`).FindAllStringSubmatch(stdout, -1)
 	require.Len(t, m, 2)
@@ -259,8 +260,56 @@ func TestRunProtocol(t *testing.T) {
 	// go test.
 	mut := filepath.Join(dir, "mutant.jsonl")
 	code, stdout, _ = invoke(t, "run", "-scenario", "calm-3", "-protocol", twinName, "-mutant", "execute-before-commit", "-seed-start", "1", "-count", "1", "-reports", "0", "-json", mut)
-	require.Equal(t, exitFail, code, stdout)
+	require.Equal(t, exitCheckFailed, code, stdout)
 	code, merged, _ = invoke(t, "merge", mut)
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, exitCheckFailed, code)
 	assert.Contains(t, merged, "go test ./scenarios -run '^TestSeeds$' -paxossim.scenario=calm-3 -paxossim.seed=1 -paxossim.protocol="+twinName+" -paxossim.mutant=execute-before-commit -paxossim.trace")
+}
+
+// TestRunStopAfter: -stop-after N starts no new seed once N have failed;
+// the summary says the sweep stopped early, and the exit status is the
+// failures' class.
+func TestRunStopAfter(t *testing.T) {
+	code, stdout, stderr := invoke(t, "run", "-scenario", "chaos", "-mutant", "no-accept-reply", "-seed-start", "1", "-count", "500",
+		"-stop-after", "2", "-parallel", "1", "-reports", "0", "-progress", "0")
+	require.Equal(t, exitNoProgress, code, "%s\n%s", stdout, stderr)
+	seeds, failures, _ := summaryCounts(t, stdout)
+	assert.GreaterOrEqual(t, failures, 2)
+	assert.Less(t, seeds, 500, "the sweep stopped early")
+	assert.Regexp(t, fmt.Sprintf(`stopped early: -stop-after 2 reached \(%d seeds failed\) after %d of 500 seeds; the rest did not run\n`, failures, seeds), stdout)
+	assert.Regexp(t, `FAIL: \d+ of \d+ seeds failed \(no-progress=\d+, no progress only\) \(stopped early\)\n$`, stdout)
+	assert.Contains(t, stdout, "this sweep again: go run ./cmd/paxossim run -scenario chaos -seed-start 1 -count 500 -mutant no-accept-reply\n", "the command runs every seed")
+
+	// Without failures it never stops.
+	code, stdout, _ = invoke(t, "run", "-scenario", "calm", "-seed-start", "1", "-count", "5", "-stop-after", "1", "-progress", "0")
+	require.Equal(t, exitPass, code, stdout)
+	assert.NotContains(t, stdout, "stopped early")
+	assert.True(t, strings.HasSuffix(stdout, "PASS: 5 seeds, no failures\n"), stdout)
+}
+
+// TestRunListsEveryFailure: past the full reports, the failing seeds are
+// listed and the rest counted, against every failure of the sweep, not
+// only those the summary kept.
+func TestRunListsEveryFailure(t *testing.T) {
+	code, stdout, _ := invoke(t, "run", "-scenario", "chaos", "-mutant", "no-accept-reply", "-seed-start", "1", "-count", "30", "-reports", "1", "-out", t.TempDir(), "-progress", "0")
+	require.Equal(t, exitNoProgress, code, stdout)
+	_, failures, _ := summaryCounts(t, stdout)
+	require.Greater(t, failures, 1+moreFailures, "enough failures to count past the list")
+	assert.Contains(t, stdout, fmt.Sprintf("--- failure 1 of %d\n", failures))
+	assert.Contains(t, stdout, fmt.Sprintf("--- %d more failing seeds", failures-1))
+	assert.Contains(t, stdout, fmt.Sprintf("  ... %d more\n", failures-1-moreFailures))
+}
+
+// TestTruncateFact: a fact too long for a JSON line is cut at a character
+// boundary, and says so.
+func TestTruncateFact(t *testing.T) {
+	short := "agreement: slot 3 decided twice"
+	assert.Equal(t, short, truncateFact(short))
+	long := strings.Repeat("é", maxFactBytes) // two bytes each
+	cut := truncateFact(long)
+	assert.True(t, strings.HasSuffix(cut, factTruncated))
+	body := strings.TrimSuffix(cut, factTruncated)
+	assert.LessOrEqual(t, len(body), maxFactBytes)
+	assert.True(t, utf8.ValidString(body))
+	assert.Equal(t, strings.Repeat("é", maxFactBytes/2), body)
 }

@@ -49,20 +49,33 @@ func parseShard(spec string, countFlag int, lookupEnv func(string) (string, bool
 	if countFlag < 0 {
 		return shard{}, fmt.Errorf("-shard-count %d: must be at least 1", countFlag)
 	}
+	if countFlag > maxShards {
+		return shard{}, fmt.Errorf("-shard-count %d: must be at most %d", countFlag, maxShards)
+	}
 	switch {
 	case spec == "" && countFlag == 0:
 		return noShard, nil
 	case spec == "" || spec == "env":
 		return shardFromEnv(countFlag, lookupEnv)
 	}
+	sh, err := parseShardSpec(spec)
+	if err != nil {
+		return shard{}, fmt.Errorf("bad -shard %q: %v, or env", spec, err)
+	}
+	if countFlag != 0 && countFlag != sh.count {
+		return shard{}, fmt.Errorf("-shard %s and -shard-count %d disagree on the number of shards", spec, countFlag)
+	}
+	return sh, nil
+}
+
+// parseShardSpec parses "i/n", as -shard takes it and a JSON line records
+// it: decimal digits only, 0 <= i < n <= maxShards.
+func parseShardSpec(spec string) (shard, error) {
 	i, n, ok := strings.Cut(spec, "/")
 	index, err1 := strconv.Atoi(i)
 	count, err2 := strconv.Atoi(n)
-	if !ok || err1 != nil || err2 != nil || strings.ContainsAny(spec, "+- \t") || count < 1 || index < 0 || index >= count {
-		return shard{}, fmt.Errorf("bad -shard %q: want i/n with 0 <= i < n (e.g. 2/8), or env", spec)
-	}
-	if countFlag != 0 && countFlag != count {
-		return shard{}, fmt.Errorf("-shard %s and -shard-count %d disagree on the number of shards", spec, countFlag)
+	if !ok || err1 != nil || err2 != nil || strings.ContainsAny(spec, "+- \t") || count < 1 || count > maxShards || index < 0 || index >= count {
+		return shard{}, fmt.Errorf("want i/n with 0 <= i < n <= %d (e.g. 2/8)", maxShards)
 	}
 	return shard{index, count}, nil
 }
@@ -85,8 +98,8 @@ func shardFromEnv(countFlag int, lookupEnv func(string) (string, bool)) (shard, 
 			count, err = countFlag, nil
 		}
 		index, err2 := strconv.Atoi(v)
-		if err != nil || err2 != nil || count < 1 || index < 1 || index > count {
-			return shard{}, fmt.Errorf("bad %s=%q %s=%q: want 1 <= index <= total", envNodeIndex, v, envNodeTotal, total)
+		if err != nil || err2 != nil || count < 1 || count > maxShards || index < 1 || index > count {
+			return shard{}, fmt.Errorf("bad %s=%q %s=%q: want 1 <= index <= total <= %d", envNodeIndex, v, envNodeTotal, total, maxShards)
 		}
 		return shard{index - 1, count}, nil
 	}

@@ -51,6 +51,9 @@ func TestParseShard(t *testing.T) {
 		{"env", 2, map[string]string{envJobIndex: "x"}, `bad JOB_COMPLETION_INDEX="x"`},
 		{"env", 0, map[string]string{envNodeIndex: "0", envNodeTotal: "3"}, `bad CI_NODE_INDEX="0"`},
 		{"", -1, nil, "-shard-count -1"},
+		{"0/100001", 0, nil, `bad -shard "0/100001": want i/n with 0 <= i < n <= 100000`},
+		{"", 100001, map[string]string{envJobIndex: "0"}, "-shard-count 100001: must be at most 100000"},
+		{"env", 0, map[string]string{envNodeIndex: "1", envNodeTotal: "100001"}, `CI_NODE_TOTAL="100001": want 1 <= index <= total <= 100000`},
 	}
 	for _, c := range bad {
 		_, err := parseShard(c.spec, c.count, fakeEnv(c.env))

@@ -78,6 +78,21 @@ func (kv *kvState) apply(cmd Command) (res Result, applied, current bool) {
 	return res, true, true
 }
 
+// reapply executes cmd's effect on the data again, ignoring the dedup
+// table: only the follower-reapplies-duplicates mutant does this.
+func (kv *kvState) reapply(cmd Command) {
+	old, had := kv.data[cmd.Key]
+	switch cmd.Op {
+	case OpPut:
+		kv.set(cmd.Key, old, had, value{v: cmd.Value, h: fnvMore(fnvOffset, cmd.Value)})
+	case OpAppend:
+		if !had {
+			old.h = fnvOffset
+		}
+		kv.set(cmd.Key, old, had, value{v: old.v + cmd.Value, h: fnvMore(old.h, cmd.Value)})
+	}
+}
+
 func (kv *kvState) set(k string, old value, had bool, v value) {
 	if had {
 		kv.hash ^= keyDigest(k, old)

@@ -17,6 +17,8 @@ const (
 	mutantAcceptLowerBallot
 	mutantIgnoreAcceptedValues
 	mutantExecuteBeforeCommit
+	mutantCountDuplicateAcks
+	mutantFollowerReappliesDuplicates
 )
 
 var mutants = [...]Mutant{
@@ -38,6 +40,13 @@ var mutants = [...]Mutant{
 	mutantExecuteBeforeCommit: {Name: "execute-before-commit",
 		Description: "the leader executes and replies as soon as its own vote is durable, before a majority " +
 			"accepted, so a client can see a write that a later leader discards (execLimit)"},
+	mutantCountDuplicateAcks: {Name: "count-duplicate-acks",
+		Description: "the leader counts AcceptReplies rather than distinct acceptors, so a retransmitted or " +
+			"duplicated reply stands in for a missing vote and a value commits without a majority (onAcceptReply)"},
+	mutantFollowerReappliesDuplicates: {Name: "follower-reapplies-duplicates",
+		Description: "a replica that does not lead executes a retried command that is in the log twice a second " +
+			"time (the dedup table is consulted only by the leader), so replicas that applied the same log " +
+			"hold different states (apply)"},
 }
 
 // Mutants lists the known mutants, in a fixed order.

@@ -96,7 +96,11 @@ func (r *Replica) onAcceptReply(from sim.NodeID, m AcceptReply) {
 	if e.committed {
 		return
 	}
-	e.acks |= 1 << r.index[from]
+	if r.mut == mutantCountDuplicateAcks {
+		e.acks = e.acks<<1 | 1 // Mutant: every reply counts as one more vote, a repeated one too.
+	} else {
+		e.acks |= 1 << r.index[from]
+	}
 	r.tryCommit(m.Slot)
 }
 

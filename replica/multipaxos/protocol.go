@@ -52,17 +52,17 @@ const (
 
 // Protocol is MultiPaxos as the harness sees it.
 var Protocol = &protocol.Protocol{
-	Name:         Name,
-	Description:  "MultiPaxos KV store: leader election, one Prepare for all open slots, no-op gap filling, pipelined Accepts, catch-up, exactly-once clients",
-	Spec:         kv.Name,
-	MaxServers:   MaxReplicas,
-	Config:       resolveConfig,
-	Servers:      servers,
-	Mutants:      Mutants(),
-	Codec:        codec{},
-	View:         func(n sim.Node) protocol.View { return (*view)(n.(*Replica)) },
-	Durable:      durable,
-	DurableVotes: durableVotes,
+	Name:        Name,
+	Description: "MultiPaxos KV store: leader election, one Prepare for all open slots, no-op gap filling, pipelined Accepts, catch-up, exactly-once clients",
+	Spec:        kv.Name,
+	MaxServers:  MaxReplicas,
+	Config:      resolveConfig,
+	Servers:     servers,
+	Mutants:     Mutants(),
+	Codec:       codec{},
+	View:        func(n sim.Node) protocol.View { return (*view)(n.(*Replica)) },
+	Durable:     durable,
+	DecodeVote:  decodeVoteRecord,
 	Probes: []protocol.Probe{
 		{Name: ProbeLeaderChange, Description: "a replica became leader"},
 		{Name: ProbeRecovery, Description: "a new leader re-proposed a value a Promise reported"},
@@ -126,22 +126,17 @@ func durable(d sim.DiskReader) (protocol.Durable, error) {
 	return protocol.Durable{Promised: b}, nil
 }
 
-// durableVotes reads every synced vote record, as load does at a restart;
-// a record that does not decode is an error (a synced record is never torn).
-func durableVotes(d sim.DiskReader) ([]protocol.Vote, error) {
-	var out []protocol.Vote
-	for _, k := range d.Scan(votePrefix) {
-		v, ok, err := d.Read(k)
-		if err != nil || !ok {
-			return nil, fmt.Errorf("vote record %s: %v", k, err)
-		}
-		s, b, cmd, err := decodeVote(v)
-		if err != nil || voteKey(s) != k {
-			return nil, fmt.Errorf("vote record %s does not decode (%v)", k, err)
-		}
-		out = append(out, protocol.Vote{Slot: s, Ballot: b, Command: cmd.digest()})
+// decodeVote reads one record: a vote record decodes or is an error (a
+// synced record is never torn); any other record is not a vote.
+func decodeVoteRecord(key string, value []byte) (protocol.Vote, bool, error) {
+	if !strings.HasPrefix(key, votePrefix) {
+		return protocol.Vote{}, false, nil
 	}
-	return out, nil
+	s, b, digest, err := decodeVoteDigest(value)
+	if err != nil || !isVoteKey(key, s) {
+		return protocol.Vote{}, false, fmt.Errorf("vote record %s does not decode (%v)", key, err)
+	}
+	return protocol.Vote{Slot: s, Ballot: b, Command: digest}, true, nil
 }
 
 // codec is the client side: kv operations as Requests; Replies and

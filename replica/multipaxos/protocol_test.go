@@ -2,6 +2,7 @@ package multipaxos
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -380,4 +381,31 @@ func TestDurableVotesReadTheSyncedVotes(t *testing.T) {
 	d.Sync()
 	_, err = Protocol.DurableVotes(d.Durable())
 	require.Error(t, err, "a synced record that does not decode is an error, not a missing vote")
+}
+
+// The harness digests votes straight from their records; the digest must be
+// the one the log view reports for the same command, or every decision
+// would look unsupported.
+func TestVoteDigestFromBytesMatchesCommandDigest(t *testing.T) {
+	r, env := testReplica(t, 1, 3, "")
+	for i, cmd := range []Command{
+		cmdFrom(client, 1, Put("k", "v")), cmdFrom(client, 2, Append("k0", "3.14;")), cmdFrom(client, 3, Get("")),
+		noop(), cmdFrom(client+1, 1<<40, Append(strings.Repeat("k", 300), strings.Repeat("v", 1000))),
+	} {
+		r.Receive(0, Accept{B: bal(2, 0), Slot: i, Cmd: cmd})
+		key := voteKey(i)
+		rec, ok, err := env.D.Durable().Read(key)
+		require.NoError(t, err)
+		require.True(t, ok)
+		v, isVote, err := Protocol.DecodeVote(key, rec)
+		require.NoError(t, err)
+		require.True(t, isVote)
+		assert.Equal(t, protocol.Vote{Slot: i, Ballot: bal(2, 0), Command: cmd.digest()}, v, "%v", cmd)
+		_, isVote, err = Protocol.DecodeVote(voteKey(i+1), rec)
+		assert.Error(t, err, "a vote record under another slot's key")
+		assert.False(t, isVote)
+	}
+	_, isVote, err := Protocol.DecodeVote(keyPromised, nil)
+	assert.NoError(t, err)
+	assert.False(t, isVote, "the promise is not a vote")
 }

@@ -81,6 +81,9 @@ func (r *Replica) apply() {
 		res, applied, current := r.sm.apply(cmd)
 		if !applied {
 			r.cov.DupSkipped++
+			if r.mut == mutantFollowerReappliesDuplicates && r.role != leader {
+				r.sm.reapply(cmd) // Mutant: executed again, bypassing the dedup table.
+			}
 		}
 		if r.role == leader && current && r.waiting[cmd.Client] == cmd.Seq {
 			delete(r.waiting, cmd.Client)

@@ -1,0 +1,38 @@
+package scenarios
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSummaryCountsDeterminismChecks: the summary says how many seeds were
+// re-run to compare trace hashes.
+func TestSummaryCountsDeterminismChecks(t *testing.T) {
+	sc, err := Lookup("calm-3")
+	require.NoError(t, err)
+	sum, err := (&Sweep{Scenario: sc, Start: 10, Count: 6, DeterminismEvery: 2, Parallel: 2}).Run()
+	require.NoError(t, err)
+	assert.Equal(t, 3, sum.DeterminismChecks, "seeds 0, 2 and 4 of the sweep")
+	assert.Contains(t, sum.String(), "determinism: 3 seeds re-run")
+}
+
+// TestTraceFileNamesItsRun: trace.txt starts with a header naming the run,
+// then the events.
+func TestTraceFileNamesItsRun(t *testing.T) {
+	sc, err := Lookup("calm-3")
+	require.NoError(t, err)
+	res := Run(sc, 1, "execute-before-commit", RunOptions{})
+	require.NotNil(t, res.Failure)
+	arts, err := WriteArtifacts(t.TempDir(), &res)
+	require.NoError(t, err)
+	data, err := os.ReadFile(arts.Trace)
+	require.NoError(t, err)
+	lines := strings.SplitN(string(data), "\n", 3)
+	require.Len(t, lines, 3)
+	assert.Regexp(t, `^# paxossim trace: scenario=calm-3 protocol=multipaxos seed=1 mutant=execute-before-commit revision=\S+ trace_hash=[0-9a-f]{16}$`, lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "t="), "events follow: %q", lines[1])
+}
