@@ -8,7 +8,11 @@ import (
 // benchSeeds runs b.N seeds of a scenario, one after another, and reports
 // seeds/s, simulated seconds per wall second and porcupine's share.
 func benchSeeds(b *testing.B, name string, edit func(*Scenario)) {
-	sc, err := Lookup(name)
+	benchProtocolSeeds(b, DefaultProtocol, name, edit)
+}
+
+func benchProtocolSeeds(b *testing.B, protocolName, name string, edit func(*Scenario)) {
+	sc, err := LookupFor(protocolName, name)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,6 +38,19 @@ func benchSeeds(b *testing.B, name string, edit func(*Scenario)) {
 	b.ReportMetric(simTime/1e9/secs, "sim-s/wall-s")
 	b.ReportMetric(events/secs, "events/s")
 	b.ReportMetric(100*float64(checkWall)/float64(simWall+checkWall), "porcupine-%")
+}
+
+// BenchmarkProtocols3x2 compares the protocols on the same small world:
+// 3 servers and 2 clients of 40 operations each, calm and chaos, one core,
+// every check included (the README's side-by-side figure).
+func BenchmarkProtocols3x2(b *testing.B) {
+	for _, proto := range []string{"multipaxos", "paxos"} {
+		for _, name := range []string{"calm-3", "chaos-3"} {
+			b.Run(proto+"/"+name, func(b *testing.B) {
+				benchProtocolSeeds(b, proto, name, func(sc *Scenario) { sc.Workload.Clients = 2 })
+			})
+		}
+	}
 }
 
 // BenchmarkChaos3 is the figure: chaos with 3 replicas, 5 clients,
