@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paxossim/paxossim/protocol"
@@ -25,9 +26,13 @@ type chosen struct {
 	decode   func(key string, value []byte) (protocol.Vote, bool, error)
 	majority int
 	marks    []int // per server: how far into its disk's sync log we read
-	// slots holds, per slot, every (ballot, value) ever voted for with its
-	// voters. A slot sees few ballots, so a short list beats a map.
-	slots [][]ballotVotes
+	// entries holds every (slot, ballot, value) ever voted for with its
+	// voters; slots[s] is 1 + the index of slot s's latest entry (0: none),
+	// and each entry links to the slot's one before it. A slot sees few
+	// ballots, so a short list beats a map, and one backing array for all
+	// slots allocates only as it grows.
+	entries []ballotVotes
+	slots   []int32
 }
 
 // ballotVotes is the durable votes for one value at one ballot in a slot.
@@ -35,28 +40,47 @@ type ballotVotes struct {
 	ballot protocol.Ballot
 	value  uint64
 	voters voterSet
+	next   int32 // 1 + the index of the slot's entry before this one; 0: none
 }
 
-// voterSet is a set of server ids.
+// each calls f with the entries of slot, newest first.
+func (c *chosen) each(slot int, f func(*ballotVotes) bool) {
+	if slot < 0 || slot >= len(c.slots) {
+		return
+	}
+	for i := c.slots[slot]; i != 0; i = c.entries[i-1].next {
+		if !f(&c.entries[i-1]) {
+			return
+		}
+	}
+}
+
+// voterSet is a set of server ids: the first 64 in a word, so the common
+// cluster needs no allocation, the rest in more words.
 type voterSet struct {
-	bits  []uint64
+	low   uint64
+	high  []uint64 // ids 64 and up
 	count int
 }
 
 func (v *voterSet) add(id sim.NodeID) {
-	w, b := int(id)/64, uint(id)%64
-	for len(v.bits) <= w {
-		v.bits = append(v.bits, 0)
+	word, bit := &v.low, uint(id)%64
+	if id >= 64 {
+		w := int(id)/64 - 1
+		for len(v.high) <= w {
+			v.high = append(v.high, 0)
+		}
+		word = &v.high[w]
 	}
-	if v.bits[w]&(1<<b) == 0 {
-		v.bits[w] |= 1 << b
+	if *word&(1<<bit) == 0 {
+		*word |= 1 << bit
 		v.count++
 	}
 }
 
 func (v *voterSet) String() string {
 	var ids []string
-	for w, word := range v.bits {
+	for w, word := range append([]uint64{v.low}, v.high...) {
 		for b := 0; b < 64; b++ {
 			if word&(1<<uint(b)) != 0 {
 				ids = append(ids, sim.NodeID(w*64+b).String())
@@ -66,13 +90,14 @@ func (v *voterSet) String() string {
 	return "{" + strings.Join(ids, " ") + "}"
 }
 
-// newChosen returns the check, or nil if the protocol does not decode its
-// votes (the check needs them).
-func newChosen(s *sim.Sim, proto *protocol.Protocol, servers int) *chosen {
+// newChosen returns the check, with room for about slots slots, or nil if
+// the protocol does not decode its votes (the check needs them).
+func newChosen(s *sim.Sim, proto *protocol.Protocol, servers, slots int) *chosen {
 	if proto.DecodeVote == nil {
 		return nil
 	}
-	return &chosen{s: s, decode: proto.DecodeVote, majority: servers/2 + 1, marks: make([]int, servers)}
+	return &chosen{s: s, decode: proto.DecodeVote, majority: servers/2 + 1, marks: make([]int, servers),
+		entries: make([]ballotVotes, 0, slots), slots: make([]int32, 0, slots)}
 }
 
 // ingest reads the votes a server made durable since the last look.
@@ -109,18 +134,22 @@ func (c *chosen) ingest(id int) *Failure {
 
 func (c *chosen) vote(v protocol.Vote, id sim.NodeID) {
 	for len(c.slots) <= v.Slot {
-		c.slots = append(c.slots, nil)
+		c.slots = append(c.slots, 0)
 	}
-	list := c.slots[v.Slot]
-	for i := range list {
-		if list[i].ballot == v.Ballot && list[i].value == v.Command {
-			list[i].voters.add(id)
-			return
+	found := false
+	c.each(v.Slot, func(bv *ballotVotes) bool {
+		if bv.ballot == v.Ballot && bv.value == v.Command {
+			bv.voters.add(id)
+			found = true
 		}
+		return !found
+	})
+	if found {
+		return
 	}
-	bv := ballotVotes{ballot: v.Ballot, value: v.Command}
-	bv.voters.add(id)
-	c.slots[v.Slot] = append(list, bv)
+	c.entries = append(c.entries, ballotVotes{ballot: v.Ballot, value: v.Command, next: c.slots[v.Slot]})
+	c.entries[len(c.entries)-1].voters.add(id)
+	c.slots[v.Slot] = int32(len(c.entries))
 }
 
 func containsFrom(keys []string, k string) bool {
@@ -135,12 +164,13 @@ func containsFrom(keys []string, k string) bool {
 // check fails if a server treats value as decided in slot without a
 // majority of durable votes for it at one ballot.
 func (c *chosen) check(id int, r protocol.LogView, slot int, value uint64) *Failure {
-	if slot < len(c.slots) {
-		for _, bv := range c.slots[slot] {
-			if bv.value == value && bv.voters.count >= c.majority {
-				return nil
-			}
-		}
+	supported := false
+	c.each(slot, func(bv *ballotVotes) bool {
+		supported = bv.value == value && bv.voters.count >= c.majority
+		return !supported
+	})
+	if supported {
+		return nil
 	}
 	return fail(CheckChosen, "n%d treats %s as decided in slot %d, but no majority (%d of %d) ever cast a durable vote for it at one ballot; durable votes for slot %d: %s",
 		id, r.Command(slot), slot, c.majority, len(c.marks), slot, c.describeVotes(slot))
@@ -148,12 +178,14 @@ func (c *chosen) check(id int, r protocol.LogView, slot int, value uint64) *Fail
 
 // describeVotes lists every durable vote ever cast in slot.
 func (c *chosen) describeVotes(slot int) string {
-	if slot >= len(c.slots) || len(c.slots[slot]) == 0 {
+	var parts []string
+	c.each(slot, func(bv *ballotVotes) bool {
+		parts = append(parts, fmt.Sprintf("%v value %016x by %s", bv.ballot, bv.value, &bv.voters))
+		return true
+	})
+	if len(parts) == 0 {
 		return "none"
 	}
-	var parts []string
-	for _, bv := range c.slots[slot] {
-		parts = append(parts, fmt.Sprintf("%v value %016x by %s", bv.ballot, bv.value, &bv.voters))
-	}
+	slices.Reverse(parts) // oldest first
 	return strings.Join(parts, "; ")
 }

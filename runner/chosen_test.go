@@ -62,7 +62,7 @@ func TestChosenNeedsADurableMajorityAtOneBallot(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		s.AddNode(newNop)
 	}
-	c := newChosen(s, &protocol.Protocol{DecodeVote: decodeToyVote}, 5)
+	c := newChosen(s, &protocol.Protocol{DecodeVote: decodeToyVote}, 5, 8)
 	require.NotNil(t, c)
 	ingestAll := func() {
 		for id := 0; id < 5; id++ {

@@ -67,7 +67,7 @@ func newInvariants(s *sim.Sim, proto *protocol.Protocol, servers, slots int, eve
 	return &invariants{s: s, proto: proto, servers: servers, per: make([]serverWatch, servers), everyStep: everyStep,
 		decided: make([]uint64, 0, slots), decider: make([]protocol.LogView, 0, slots),
 		deciderID: make([]sim.NodeID, 0, slots), have: make([]bool, 0, slots),
-		cov: newCoverage(proto.ProbeNames()), chosen: newChosen(s, proto, servers)}
+		cov: newCoverage(proto.ProbeNames()), chosen: newChosen(s, proto, servers, slots)}
 }
 
 func fail(check Check, format string, args ...any) *Failure {
