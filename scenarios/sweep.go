@@ -171,13 +171,18 @@ func (sw *Sweep) Run() (Summary, error) {
 	return sum, nil
 }
 
+// CheckHarness fails a seed whose run panicked in the harness itself (not
+// in a node, which the kernel catches as CheckPanic): a bug in paxossim,
+// not in the protocol.
+const CheckHarness Check = "harness-panic"
+
 // one runs a seed; a panic in the harness itself (not in a node, which the
 // kernel catches) becomes that seed's failure, so the sweep goes on.
 func (sw *Sweep) one(index int, seed uint64) (res Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			p, _ := sw.Scenario.Params(seed, sw.Mutant)
-			res = failed(p, CheckPanic, fmt.Sprintf("harness panic: %v", v))
+			res = failed(p, CheckHarness, fmt.Sprintf("harness panic: %v", v))
 			res.PanicStack = string(debug.Stack())
 		}
 	}()

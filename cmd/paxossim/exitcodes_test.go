@@ -70,6 +70,10 @@ func TestExitForChecks(t *testing.T) {
 		{map[scenarios.Check]int{scenarios.CheckLiveness: 5, scenarios.CheckLinearizability: 1}, exitCheckFailed},
 		{map[scenarios.Check]int{scenarios.CheckUnknown: 1}, exitCheckFailed},
 		{map[scenarios.Check]int{"a-check-from-a-newer-version": 1}, exitCheckFailed},
+		// A panic in paxossim's own code during a seed is its crash, not
+		// the protocol's failure (a node's panic is CheckPanic: exit 1).
+		{map[scenarios.Check]int{scenarios.CheckHarness: 1, scenarios.CheckAgreement: 2}, exitCrash},
+		{map[scenarios.Check]int{scenarios.CheckPanic: 1}, exitCheckFailed},
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.want, exitForChecks(c.byCheck), "%v", c.byCheck)

@@ -30,7 +30,8 @@ const (
 	// an operation stayed open past the bound after the heal).
 	exitNoProgress = 3
 	// exitCrash: paxossim itself panicked (a bug in the harness, not in
-	// the protocol); the stack is on stderr. Go's own exit status for an
+	// the protocol), in the command or in the harness during a seed
+	// (scenarios.CheckHarness); the stack is on stderr or in the report. Go's own exit status for an
 	// uncaught panic is 2, which would read as bad usage.
 	exitCrash = 4
 	// exitIncomplete: no check failed, but results are missing or
@@ -68,11 +69,14 @@ func exitForChecks(byCheck map[scenarios.Check]int) int {
 }
 
 // exitForCheck is the exit code of one failed check. Only no-progress is
-// a liveness failure; any other check, a future one included, is a
-// correctness failure.
+// a liveness failure and only a harness panic is paxossim's own crash; any
+// other check, a future one included, is a correctness failure.
 func exitForCheck(check scenarios.Check) int {
-	if check == scenarios.CheckLiveness {
+	switch check {
+	case scenarios.CheckLiveness:
 		return exitNoProgress
+	case scenarios.CheckHarness:
+		return exitCrash
 	}
 	return exitCheckFailed
 }
