@@ -69,13 +69,16 @@ func Kinds() []Kind {
 type Role uint8
 
 // Roles a fault may target. RoleNone means the fault names Node directly.
+// The numbering is not persisted (JSON and text use the names); append
+// rather than reorder.
 const (
-	RoleNone   Role = iota
-	RoleLeader      // the node Roles.Leader reports when the fault fires
+	RoleNone       Role = iota
+	RoleLeader          // the node Roles.Leader reports when the fault fires
+	RoleLastLeader      // the node Roles.LastLeader reports: the leader before the current one
 	numRoles
 )
 
-var roleNames = [...]string{"", "leader"}
+var roleNames = [...]string{"", "leader", "last-leader"}
 
 // String is the role's name ("" for RoleNone).
 func (r Role) String() string {
@@ -92,25 +95,32 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return 0, fmt.Errorf("faults: unknown role %q", s)
+	return 0, fmt.Errorf("faults: unknown role %q (have %s)", s, strings.Join(roleNames[1:], ", "))
 }
 
 // Fault is one timed fault. Which fields a kind uses:
 //
 //	crash      Node or Role, Fate; Duration > 0 restarts the same node after Duration
 //	restart    Node
-//	partition  Groups (two or more, disjoint, non-empty)
+//	partition  Groups (two or more, disjoint, non-empty), GroupRoles
 //	isolate    Node or Role
-//	cut        From, To
-//	bridge     Groups (exactly two), Node (the bridge, in neither group)
+//	cut        From or FromRole, To or ToRole
+//	bridge     Groups (exactly two), GroupRoles, Node or Role (the bridge, in neither group)
 //	ring       -
-//	clog       From, To, Duration
+//	clog       From or FromRole, To or ToRole, Duration
 //	heal       -
 //	clock      Node or Role, Skew, Drift
 //	pause      Node or Role, Duration
 //	heal-all   -
 //
 // A field a kind does not use must be zero (Validate checks it).
+//
+// Every role is resolved when the fault fires, and a role's placement wins
+// over a node named explicitly: "partition {leader} {n0,n1,n2}" with n1
+// leading cuts n1 off from n0 and n2, whatever the groups name. A fault
+// that would mean nothing once resolved (a cut from a node to itself, a
+// partition left with one group, a bridge that is also on a side) is
+// skipped, and its trace note says why.
 type Fault struct {
 	// At is the true simulated time the fault fires at, from the start of
 	// the run.
@@ -124,8 +134,16 @@ type Fault struct {
 	Role Role
 	// Groups are the sides of a partition or a bridge.
 	Groups [][]sim.NodeID
+	// GroupRoles places roles in the groups: GroupRoles[i] are the roles
+	// in Groups[i] (so a group may name only roles, "{leader}"). It may be
+	// shorter than Groups; nil means no group names a role. Each role
+	// appears at most once in a fault.
+	GroupRoles [][]Role
 	// From and To are the ends of a one-way link (cut, clog).
 	From, To sim.NodeID
+	// FromRole and ToRole, when set, make that end of a cut or clog the
+	// node playing the role at fire time; From (or To) must then be 0.
+	FromRole, ToRole Role
 	// Duration is how long a clog or pause lasts, or how long a crashed
 	// node stays down (0: until a restart or the heal phase).
 	Duration sim.Duration
@@ -149,7 +167,7 @@ var kindUses = [numKinds]uses{
 	KindPartition: {groups: true},
 	KindIsolate:   {node: true, role: true},
 	KindCut:       {fromTo: true},
-	KindBridge:    {node: true, groups: true},
+	KindBridge:    {node: true, role: true, groups: true},
 	KindRing:      {},
 	KindClog:      {fromTo: true, duration: true},
 	KindHeal:      {},
@@ -170,6 +188,8 @@ func (k Kind) uses() uses {
 //	t=1.200s crash n2 disk=tear
 //	t=3.000s isolate leader
 //	t=4.500s clog n0->n1 for=250ms
+//	t=5.000s cut leader->n2
+//	t=5.500s partition {leader} {n0,n1,n2}
 func (f Fault) String() string {
 	return "t=" + formatSeconds(f.At) + " " + f.describe()
 }
@@ -187,18 +207,18 @@ func (f Fault) describe() string {
 	case KindRestart, KindIsolate:
 		b.WriteString(" " + f.target())
 	case KindPartition:
-		for _, g := range f.Groups {
-			b.WriteString(" " + formatGroup(g))
+		for i, g := range f.Groups {
+			b.WriteString(" " + formatMembers(f.groupRoles(i), g))
 		}
 	case KindCut:
-		b.WriteString(" " + f.From.String() + "->" + f.To.String())
+		b.WriteString(" " + f.link())
 	case KindBridge:
-		for _, g := range f.Groups {
-			b.WriteString(" " + formatGroup(g))
+		for i, g := range f.Groups {
+			b.WriteString(" " + formatMembers(f.groupRoles(i), g))
 		}
-		b.WriteString(" via " + f.Node.String())
+		b.WriteString(" via " + f.target())
 	case KindClog:
-		b.WriteString(" " + f.From.String() + "->" + f.To.String() + " for=" + formatDuration(f.Duration))
+		b.WriteString(" " + f.link() + " for=" + formatDuration(f.Duration))
 	case KindClock:
 		b.WriteString(" " + f.target() + " skew=" + formatDuration(f.Skew) + " drift=" + strconv.FormatInt(f.Drift, 10) + "ppm")
 	case KindPause:
@@ -207,18 +227,43 @@ func (f Fault) describe() string {
 	return b.String()
 }
 
-func (f Fault) target() string {
-	if f.Role != RoleNone {
-		return f.Role.String()
+func (f Fault) target() string { return endName(f.Node, f.Role) }
+
+// link is a cut's or clog's "from->to", each end a node or a role.
+func (f Fault) link() string { return endName(f.From, f.FromRole) + "->" + endName(f.To, f.ToRole) }
+
+// endName is a role's name if one is set, else the node's: what a target
+// field reads as in text and JSON.
+func endName(id sim.NodeID, r Role) string {
+	if r != RoleNone {
+		return r.String()
 	}
-	return f.Node.String()
+	return id.String()
 }
 
-func formatGroup(g []sim.NodeID) string {
+// groupRoles returns the roles placed in group i (nil if none).
+func (f Fault) groupRoles(i int) []Role {
+	if i < len(f.GroupRoles) {
+		return f.GroupRoles[i]
+	}
+	return nil
+}
+
+func formatGroup(g []sim.NodeID) string { return formatMembers(nil, g) }
+
+// formatMembers prints a group: its roles first, then its nodes,
+// "{leader,n3}".
+func formatMembers(roles []Role, g []sim.NodeID) string {
 	var b strings.Builder
 	b.WriteByte('{')
-	for i, id := range g {
+	for i, r := range roles {
 		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(roleText(r))
+	}
+	for i, id := range g {
+		if i > 0 || len(roles) > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString(id.String())

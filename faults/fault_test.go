@@ -3,6 +3,7 @@ package faults
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,6 +39,25 @@ func everyKind() Plan {
 	}}
 }
 
+// roleTargets is a valid plan for 5 nodes / 3 servers with every place a
+// role may stand in a network fault.
+func roleTargets() Plan {
+	return Plan{Name: "role-targets", Faults: []Fault{
+		{At: at(1 * sim.Second), Kind: KindCut, FromRole: RoleLeader, To: 2},
+		{At: at(1 * sim.Second), Kind: KindCut, From: 4, ToRole: RoleLastLeader},
+		{At: at(1 * sim.Second), Kind: KindCut, FromRole: RoleLeader, ToRole: RoleLastLeader},
+		{At: at(2 * sim.Second), Kind: KindClog, From: 1, ToRole: RoleLastLeader, Duration: 250 * ms},
+		{At: at(2 * sim.Second), Kind: KindClog, FromRole: RoleLastLeader, To: 0, Duration: 2 * sim.Second},
+		{At: at(3 * sim.Second), Kind: KindPartition, Groups: [][]sim.NodeID{nil, {0, 1, 2}}, GroupRoles: [][]Role{{RoleLeader}}},
+		{At: at(3 * sim.Second), Kind: KindPartition, Groups: [][]sim.NodeID{{3}, {0, 1, 2}, {4}}, GroupRoles: [][]Role{{RoleLeader, RoleLastLeader}}},
+		{At: at(4 * sim.Second), Kind: KindBridge, Groups: [][]sim.NodeID{{0}, {3, 4}}, GroupRoles: [][]Role{{RoleLeader}}, Node: 2},
+		{At: at(4 * sim.Second), Kind: KindBridge, Groups: [][]sim.NodeID{{0, 1}, {3, 4}}, Role: RoleLastLeader},
+		{At: at(5 * sim.Second), Kind: KindIsolate, Role: RoleLastLeader},
+		{At: at(5 * sim.Second), Kind: KindCrash, Role: RoleLastLeader, Duration: sim.Second},
+		{At: at(6 * sim.Second), Kind: KindHealAll},
+	}}
+}
+
 func TestPlanString(t *testing.T) {
 	want := `# every-kind
 t=1.200s crash n2 disk=tear
@@ -59,6 +79,21 @@ t=10.000s heal-all`
 	assert.Equal(t, "t=0.000s crash n0 disk=lose-unsynced", Fault{Kind: KindCrash}.String())
 	assert.Equal(t, "", Plan{}.String())
 	assert.Equal(t, "t=2.000s heal-all", Plan{}.WithHeal(at(2*sim.Second)).String())
+
+	roles := `# role-targets
+t=1.000s cut leader->n2
+t=1.000s cut n4->last-leader
+t=1.000s cut leader->last-leader
+t=2.000s clog n1->last-leader for=250ms
+t=2.000s clog last-leader->n0 for=2s
+t=3.000s partition {leader} {n0,n1,n2}
+t=3.000s partition {leader,last-leader,n3} {n0,n1,n2} {n4}
+t=4.000s bridge {leader,n0} {n3,n4} via n2
+t=4.000s bridge {n0,n1} {n3,n4} via last-leader
+t=5.000s isolate last-leader
+t=5.000s crash last-leader disk=lose-unsynced for=1s
+t=6.000s heal-all`
+	assert.Equal(t, roles, roleTargets().String())
 }
 
 func TestKindNames(t *testing.T) {
@@ -80,22 +115,48 @@ func TestKindNames(t *testing.T) {
 	r, err := ParseRole("leader")
 	require.NoError(t, err)
 	assert.Equal(t, RoleLeader, r)
+	r, err = ParseRole("last-leader")
+	require.NoError(t, err)
+	assert.Equal(t, RoleLastLeader, r)
+	for r := RoleLeader; r < numRoles; r++ {
+		got, err := ParseRole(r.String())
+		require.NoError(t, err)
+		assert.Equal(t, r, got)
+	}
 	_, err = ParseRole("follower")
-	assert.Error(t, err)
+	assert.ErrorContains(t, err, `unknown role "follower" (have leader, last-leader)`)
+	_, err = ParseRole("")
+	assert.Error(t, err, "RoleNone has no name to parse")
+	assert.Equal(t, "role(7)", Role(7).String())
+}
+
+func TestPlanUses(t *testing.T) {
+	assert.True(t, roleTargets().Uses(RoleLastLeader))
+	assert.True(t, roleTargets().Uses(RoleLeader))
+	assert.False(t, roleTargets().Uses(RoleNone), "RoleNone is no role")
+	assert.False(t, everyKind().Uses(RoleLastLeader))
+	assert.True(t, everyKind().Uses(RoleLeader))
+	for _, f := range roleTargets().Faults {
+		one := Plan{Faults: []Fault{f}}
+		wantLast := f.Role == RoleLastLeader || f.FromRole == RoleLastLeader || f.ToRole == RoleLastLeader ||
+			(len(f.GroupRoles) > 0 && slices.Contains(f.GroupRoles[0], RoleLastLeader))
+		assert.Equal(t, wantLast, one.Uses(RoleLastLeader), "%s", f)
+	}
 }
 
 func TestPlanJSONRoundTrip(t *testing.T) {
-	p := everyKind()
-	require.NoError(t, p.Validate(5, 5))
-	data, err := json.Marshal(p)
-	require.NoError(t, err)
-	var q Plan
-	require.NoError(t, json.Unmarshal(data, &q))
-	assert.Equal(t, p, q)
-	// The encoding is stable: encoding the decoded plan gives the same bytes.
-	again, err := json.Marshal(q)
-	require.NoError(t, err)
-	assert.Equal(t, string(data), string(again))
+	for _, p := range []Plan{everyKind(), roleTargets()} {
+		require.NoError(t, p.Validate(5, 5))
+		data, err := json.Marshal(p)
+		require.NoError(t, err)
+		var q Plan
+		require.NoError(t, json.Unmarshal(data, &q))
+		assert.Equal(t, p, q)
+		// The encoding is stable: encoding the decoded plan gives the same bytes.
+		again, err := json.Marshal(q)
+		require.NoError(t, err)
+		assert.Equal(t, string(data), string(again))
+	}
 }
 
 func TestFaultJSONForm(t *testing.T) {
@@ -111,6 +172,15 @@ func TestFaultJSONForm(t *testing.T) {
 		{Fault{Kind: KindHealAll}, `{"at":"0s","kind":"heal-all"}`},
 		// An invalid fault keeps its stray fields, so Validate can name them.
 		{Fault{Kind: KindHeal, Node: 3, Duration: ms}, `{"at":"0s","kind":"heal","node":"n3","for":"1ms"}`},
+		{Fault{Kind: KindRing, FromRole: RoleLeader}, `{"at":"0s","kind":"ring","from":"leader"}`},
+		{Fault{Kind: KindCrash, Node: 1, Groups: [][]sim.NodeID{{2}}, GroupRoles: [][]Role{{RoleLeader}}}, `{"at":"0s","kind":"crash","node":"n1","groups":[["leader","n2"]],"disk":"lose-unsynced"}`},
+		// Roles stand where nodes do.
+		{Fault{At: at(sim.Second), Kind: KindCut, FromRole: RoleLeader, To: 2}, `{"at":"1s","kind":"cut","from":"leader","to":"n2"}`},
+		{Fault{At: at(sim.Second), Kind: KindClog, From: 1, ToRole: RoleLastLeader, Duration: 250 * ms}, `{"at":"1s","kind":"clog","from":"n1","to":"last-leader","for":"250ms"}`},
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{nil, {0, 1, 2}}, GroupRoles: [][]Role{{RoleLeader}}}, `{"at":"0s","kind":"partition","groups":[["leader"],["n0","n1","n2"]]}`},
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{{0}, {3}}, GroupRoles: [][]Role{nil, {RoleLastLeader, RoleLeader}}}, `{"at":"0s","kind":"partition","groups":[["n0"],["last-leader","leader","n3"]]}`},
+		{Fault{Kind: KindBridge, Groups: [][]sim.NodeID{{0, 1}, {3}}, Role: RoleLeader}, `{"at":"0s","kind":"bridge","role":"leader","groups":[["n0","n1"],["n3"]]}`},
+		{Fault{Kind: KindIsolate, Role: RoleLastLeader}, `{"at":"0s","kind":"isolate","role":"last-leader"}`},
 	}
 	for _, c := range cases {
 		data, err := json.Marshal(c.f)
@@ -134,7 +204,10 @@ func TestJSONDecodeErrors(t *testing.T) {
 		{`{"at":"1.5","kind":"heal"}`, `bad duration "1.5"`},
 		{`{"at":"1.0000000001s","kind":"heal"}`, `finer than a nanosecond`},
 		{`{"at":"99999999999s","kind":"heal"}`, `out of range`},
-		{`{"at":"1s","kind":"partition","groups":[["n0"],["x"]]}`, `bad node id "x"`},
+		{`{"at":"1s","kind":"partition","groups":[["n0"],["x"]]}`, `groups[1]: bad node id "x": want n<number> or a role (leader, last-leader)`},
+		{`{"at":"1s","kind":"cut","from":"king","to":"n1"}`, `from: bad node id "king": want n<number> or a role (leader, last-leader)`},
+		{`{"at":"1s","kind":"cut","from":"n0","to":""}`, `to: bad node id ""`},
+		{`{"at":"1s","kind":"crash","node":"leader"}`, `node: bad node id "leader"`},
 	}
 	for _, c := range cases {
 		var f Fault
@@ -146,6 +219,19 @@ func TestJSONDecodeErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "cannot encode Kind = kind(0)")
 	_, err = json.Marshal(Fault{Kind: KindCrash, Fate: 9})
 	assert.ErrorContains(t, err, "cannot encode Fate")
+	// What JSON has one place for cannot hold two values.
+	for _, c := range []struct {
+		f    Fault
+		want string
+	}{
+		{Fault{Kind: KindCut, From: 2, FromRole: RoleLeader, To: 1}, `cannot encode From = n2 with FromRole = leader: JSON has one "from" for both`},
+		{Fault{Kind: KindCut, ToRole: 5}, "cannot encode ToRole = role(5)"},
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{{1}}, GroupRoles: [][]Role{nil, {RoleLeader}}}, "cannot encode GroupRoles = [{} {leader}]: more entries than the 1 groups"},
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{{1}}, GroupRoles: [][]Role{{RoleNone}}}, "cannot encode GroupRoles[0] = [{RoleNone}]"},
+	} {
+		_, err := json.Marshal(c.f)
+		assert.ErrorContains(t, err, c.want)
+	}
 }
 
 func TestParsePlan(t *testing.T) {
@@ -201,6 +287,9 @@ func TestJSONRoundTripAnyFault(t *testing.T) {
 		f.Kind = Kind(1 + int(f.Kind)%(int(numKinds)-1))
 		f.Role = Role(int(f.Role) % int(numRoles))
 		f.Fate = sim.DiskFate(int(f.Fate) % numFates)
+		f.FromRole = Role(int(f.FromRole) % int(numRoles))
+		f.ToRole = Role(int(f.ToRole) % int(numRoles))
+		canonicalRoles(&f)
 		data, err := json.Marshal(f)
 		if err != nil {
 			t.Fatalf("marshal %+v: %v", f, err)
@@ -213,4 +302,38 @@ func TestJSONRoundTripAnyFault(t *testing.T) {
 			t.Fatalf("round trip changed %+v into %+v via %s", f, g, data)
 		}
 	})
+}
+
+// canonicalRoles puts a fault's role targets in the one form JSON can hold
+// (see json.go): an end of a link is a node or a role, GroupRoles holds
+// real roles, no more entries than groups, nil for a group without roles,
+// no trailing such entries, and a group of roles only has nil nodes.
+func canonicalRoles(f *Fault) {
+	if f.FromRole != RoleNone {
+		f.From = 0
+	}
+	if f.ToRole != RoleNone {
+		f.To = 0
+	}
+	if len(f.GroupRoles) > len(f.Groups) {
+		f.GroupRoles = f.GroupRoles[:len(f.Groups)]
+	}
+	for i, rs := range f.GroupRoles {
+		var keep []Role
+		for _, r := range rs {
+			if r = Role(int(r) % int(numRoles)); r != RoleNone {
+				keep = append(keep, r)
+			}
+		}
+		f.GroupRoles[i] = keep
+		if len(keep) > 0 && len(f.Groups[i]) == 0 {
+			f.Groups[i] = nil
+		}
+	}
+	for len(f.GroupRoles) > 0 && f.GroupRoles[len(f.GroupRoles)-1] == nil {
+		f.GroupRoles = f.GroupRoles[:len(f.GroupRoles)-1]
+	}
+	if len(f.GroupRoles) == 0 {
+		f.GroupRoles = nil
+	}
 }

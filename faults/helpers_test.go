@@ -70,14 +70,21 @@ func (n *fakeNet) Clog(from, to sim.NodeID, until sim.Time) error {
 }
 func (n *fakeNet) Heal() { _ = n.add("heal") }
 
-// fakeRoles reports a fixed leader, or none.
+// fakeRoles reports a fixed leader and last leader, or none.
 type fakeRoles struct {
-	leader sim.NodeID
-	known  bool
-	asked  int
+	leader    sim.NodeID
+	known     bool
+	asked     int
+	last      sim.NodeID
+	lastKnown bool
+	lastAsked int
 }
 
 func (r *fakeRoles) Leader() (sim.NodeID, bool) { r.asked++; return r.leader, r.known }
+func (r *fakeRoles) LastLeader() (sim.NodeID, bool) {
+	r.lastAsked++
+	return r.last, r.lastKnown
+}
 
 func stream(seed uint64) *rand.Rand { return sim.NewStream(seed, 99, 0, 0) }
 

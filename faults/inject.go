@@ -3,6 +3,7 @@ package faults
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paxossim/paxossim/sim"
@@ -27,6 +28,13 @@ type Net interface {
 type Roles interface {
 	// Leader returns the current leader, or false if none is known.
 	Leader() (sim.NodeID, bool)
+	// LastLeader returns the leader before the current one: the most
+	// recent node, other than the current leader, that the harness saw
+	// leading (with no current leader, the most recent leader). It
+	// returns false if there was none, for example before the first
+	// change of leader. Only the harness can see leadership change, so
+	// it keeps this history; it may be a node that is now down.
+	LastLeader() (sim.NodeID, bool)
 }
 
 // Injector fires a plan's faults inside a Sim. The zero value is ready to
@@ -58,8 +66,9 @@ type Injector struct {
 // Inject validates the plan for s and schedules every fault with s.At. Each
 // fault writes one trace note ("fault ...") when it fires, naming the node a
 // role resolved to. net may be nil only if the plan has no network fault
-// (a heal-all then only restores nodes); roles may be nil, in which case a
-// role target always falls back to a server drawn from s.FaultRand().
+// (a heal-all then only restores nodes); roles may be nil, in which case
+// "leader" always falls back to a server drawn from s.FaultRand() and a
+// fault aimed at "last-leader" is skipped.
 //
 // Plan times are true simulated times; Inject fails if a fault is earlier
 // than s.Now().
@@ -126,15 +135,44 @@ func (in *Injector) netErr(f *Fault, err error) {
 	in.s.Note(-1, "fault "+f.describe()+" error: "+err.Error())
 }
 
-// resolve returns the node a fault targets now, and a note suffix saying
-// how a role was resolved.
-func (in *Injector) resolve(f *Fault) (sim.NodeID, string) {
+// skip notes a fault that does not fire: how says how its roles resolved
+// so far, why what is missing or meaningless.
+func (in *Injector) skip(f *Fault, how, why string) {
+	in.note(-1, f.describe()+how+" skipped: "+why)
+}
+
+// resolve returns the node a node fault (or isolate) targets now, and a
+// note suffix saying how a role was resolved; a non-empty why means the
+// fault must be skipped (see resolveRole).
+func (in *Injector) resolve(f *Fault) (id sim.NodeID, how, why string) {
 	if f.Role == RoleNone {
-		return f.Node, ""
+		return f.Node, "", ""
+	}
+	return in.resolveRole(f.Role)
+}
+
+// resolveRole returns the server playing role r now, and a note suffix
+// saying how it was found.
+//
+// "leader" always names a server: with none known (or none the harness
+// reports among the servers) it falls back to a running server drawn from
+// the fault stream, so a plan's faults keep their count and the choice
+// replays with the seed. "last-leader" has no such stand-in: an arbitrary
+// node is not a deposed leader, and drawing one would hide that the run
+// never changed leader. With none known, why says so and the fault is
+// skipped.
+func (in *Injector) resolveRole(r Role) (id sim.NodeID, how, why string) {
+	if r == RoleLastLeader {
+		if in.roles != nil {
+			if id, ok := in.roles.LastLeader(); ok && id >= 0 && int(id) < in.servers {
+				return id, fmt.Sprintf(" (%s=%v)", r, id), ""
+			}
+		}
+		return -1, "", fmt.Sprintf("no %s known", r)
 	}
 	if in.roles != nil {
 		if id, ok := in.roles.Leader(); ok && id >= 0 && int(id) < in.servers {
-			return id, fmt.Sprintf(" (%s=%v)", f.Role, id)
+			return id, fmt.Sprintf(" (%s=%v)", r, id), ""
 		}
 	}
 	// No leader known: draw a running server, or any server if none runs,
@@ -150,8 +188,123 @@ func (in *Injector) resolve(f *Fault) (sim.NodeID, string) {
 			cand = append(cand, id)
 		}
 	}
-	id := cand[in.s.FaultRand().IntN(len(cand))]
-	return id, fmt.Sprintf(" (no %s known: drew %v)", f.Role, id)
+	id = cand[in.s.FaultRand().IntN(len(cand))]
+	return id, fmt.Sprintf(" (no %s known: drew %v)", r, id), ""
+}
+
+// link resolves a cut's or clog's ends. A link from a node to itself means
+// nothing (the network refuses it), so why is set when both ends resolve
+// to one node.
+func (in *Injector) link(f *Fault) (from, to sim.NodeID, how, why string) {
+	from, to = f.From, f.To
+	for _, e := range []struct {
+		role Role
+		dst  *sim.NodeID
+	}{{f.FromRole, &from}, {f.ToRole, &to}} {
+		if e.role == RoleNone {
+			continue
+		}
+		id, h, w := in.resolveRole(e.role)
+		if w != "" {
+			return 0, 0, how, w
+		}
+		how += h
+		*e.dst = id
+	}
+	if from == to {
+		return 0, 0, how, fmt.Sprintf("both ends are %v", from)
+	}
+	return from, to, how, ""
+}
+
+// groups resolves a partition's or bridge's groups, and the bridge node.
+// Without roles they are the fault's own (copies). With roles, a role's
+// placement wins over a node named explicitly: the node a role resolves to
+// is taken out of every other group (and, for a bridge whose bridge is a
+// role, out of the sides), so "{leader} {n0,n1,n2}" always splits the
+// leader from the rest. Each resolved group is sorted, and a partition's
+// groups left empty are dropped. why is set when what is left means
+// nothing: two roles on one node in different places, a partition of
+// fewer than two groups, a bridge with an empty side, or a bridge named
+// explicitly that a role placed on a side.
+func (in *Injector) groups(f *Fault) (groups [][]sim.NodeID, bridge sim.NodeID, how, why string) {
+	bridge = f.Node
+	if f.GroupRoles == nil && f.Role == RoleNone {
+		return cloneFault(*f).Groups, bridge, "", ""
+	}
+	// Where each role put its node: group index, or -1 for the bridge.
+	type placement struct {
+		id    sim.NodeID
+		role  Role
+		group int
+	}
+	var placed []placement
+	place := func(r Role, group int) string {
+		id, h, w := in.resolveRole(r)
+		if w != "" {
+			return w
+		}
+		how += h
+		for _, p := range placed {
+			if p.id == id && p.group != group {
+				return fmt.Sprintf("%v and %v are both %v", p.role, r, id)
+			}
+		}
+		placed = append(placed, placement{id, r, group})
+		return ""
+	}
+	for gi, rs := range f.GroupRoles {
+		for _, r := range rs {
+			if w := place(r, gi); w != "" {
+				return nil, 0, how, w
+			}
+		}
+	}
+	if f.Kind == KindBridge && f.Role != RoleNone {
+		if w := place(f.Role, -1); w != "" {
+			return nil, 0, how, w
+		}
+		bridge = placed[len(placed)-1].id
+	}
+	where := func(id sim.NodeID) (int, bool) {
+		for _, p := range placed {
+			if p.id == id {
+				return p.group, true
+			}
+		}
+		return 0, false
+	}
+	for gi, g := range f.Groups {
+		var out []sim.NodeID
+		for _, id := range g {
+			if _, moved := where(id); !moved {
+				out = append(out, id)
+			}
+		}
+		for _, p := range placed {
+			if p.group == gi && !slices.Contains(out, p.id) {
+				out = append(out, p.id)
+			}
+		}
+		slices.Sort(out)
+		groups = append(groups, out)
+	}
+	if f.Kind == KindBridge {
+		if gi, moved := where(bridge); moved && f.Role == RoleNone {
+			return nil, 0, how, fmt.Sprintf("the bridge %v is in Groups[%d]", bridge, gi)
+		}
+		for gi, g := range groups {
+			if len(g) == 0 {
+				return nil, 0, how, fmt.Sprintf("Groups[%d] is left empty", gi)
+			}
+		}
+		return groups, bridge, how, ""
+	}
+	groups = slices.DeleteFunc(groups, func(g []sim.NodeID) bool { return len(g) == 0 })
+	if len(groups) < 2 {
+		return nil, 0, how, fmt.Sprintf("%d group(s) left", len(groups))
+	}
+	return groups, bridge, how, ""
 }
 
 func (in *Injector) fire(i int) {
@@ -160,7 +313,11 @@ func (in *Injector) fire(i int) {
 	s := in.s
 	switch f.Kind {
 	case KindCrash:
-		id, how := in.resolve(f)
+		id, how, why := in.resolve(f)
+		if why != "" {
+			in.skip(f, how, why)
+			return
+		}
 		if !s.Up(id) {
 			in.note(id, f.describe()+how+" no-op: down")
 			return
@@ -190,29 +347,52 @@ func (in *Injector) fire(i int) {
 	case KindPause:
 		in.pause(f)
 	case KindClock:
-		id, how := in.resolve(f)
+		id, how, why := in.resolve(f)
+		if why != "" {
+			in.skip(f, how, why)
+			return
+		}
 		in.note(id, f.describe()+how)
 		s.SetClock(id, f.Skew, f.Drift)
 	case KindPartition:
-		in.note(-1, f.describe())
-		in.netErr(f, in.net.Partition(cloneFault(*f).Groups...))
+		g, _, how, why := in.groups(f)
+		if why != "" {
+			in.skip(f, how, why)
+			return
+		}
+		in.note(-1, f.describe()+how)
+		in.netErr(f, in.net.Partition(g...))
 	case KindIsolate:
-		id, how := in.resolve(f)
+		id, how, why := in.resolve(f)
+		if why != "" {
+			in.skip(f, how, why)
+			return
+		}
 		in.note(id, f.describe()+how)
 		in.netErr(f, in.net.Isolate(id))
-	case KindCut:
-		in.note(-1, f.describe())
-		in.netErr(f, in.net.CutOneWay(f.From, f.To))
+	case KindCut, KindClog:
+		from, to, how, why := in.link(f)
+		if why != "" {
+			in.skip(f, how, why)
+			return
+		}
+		in.note(-1, f.describe()+how)
+		if f.Kind == KindCut {
+			in.netErr(f, in.net.CutOneWay(from, to))
+		} else {
+			in.netErr(f, in.net.Clog(from, to, s.Now().Add(f.Duration)))
+		}
 	case KindBridge:
-		in.note(-1, f.describe())
-		g := cloneFault(*f).Groups
-		in.netErr(f, in.net.Bridge(g[0], g[1], f.Node))
+		g, bridge, how, why := in.groups(f)
+		if why != "" {
+			in.skip(f, how, why)
+			return
+		}
+		in.note(-1, f.describe()+how)
+		in.netErr(f, in.net.Bridge(g[0], g[1], bridge))
 	case KindRing:
 		in.note(-1, f.describe())
 		in.netErr(f, in.net.MajoritiesRing())
-	case KindClog:
-		in.note(-1, f.describe())
-		in.netErr(f, in.net.Clog(f.From, f.To, s.Now().Add(f.Duration)))
 	case KindHeal:
 		in.note(-1, f.describe())
 		in.net.Heal()
@@ -225,7 +405,11 @@ func (in *Injector) fire(i int) {
 // pause to whichever end is later.
 func (in *Injector) pause(f *Fault) {
 	s := in.s
-	id, how := in.resolve(f)
+	id, how, why := in.resolve(f)
+	if why != "" {
+		in.skip(f, how, why)
+		return
+	}
 	if !s.Up(id) {
 		in.note(id, f.describe()+how+" no-op: down")
 		return

@@ -283,3 +283,156 @@ func TestInjectDeterministic(t *testing.T) {
 	h3, _ := hash(43)
 	assert.NotEqual(t, h1, h3)
 }
+
+// TestInjectRoleTargets: every place a role may stand in a network fault
+// resolves when the fault fires, through Roles; a role's placement wins
+// over a node named explicitly; a fault that would mean nothing once
+// resolved is skipped with a note saying why.
+func TestInjectRoleTargets(t *testing.T) {
+	type want struct {
+		call string // the network call, "" if skipped
+		note string // the fault's trace note, without the time
+	}
+	cases := []struct {
+		f Fault
+		want
+	}{
+		{Fault{Kind: KindCut, FromRole: RoleLeader, To: 2}, want{"cut n1->n2", "fault cut leader->n2 (leader=n1)"}},
+		{Fault{Kind: KindCut, From: 4, ToRole: RoleLastLeader}, want{"cut n4->n2", "fault cut n4->last-leader (last-leader=n2)"}},
+		{Fault{Kind: KindCut, FromRole: RoleLeader, ToRole: RoleLastLeader}, want{"cut n1->n2", "fault cut leader->last-leader (leader=n1) (last-leader=n2)"}},
+		{Fault{Kind: KindClog, From: 0, ToRole: RoleLastLeader, Duration: 250 * ms}, want{"clog n0->n2 until 1250.000ms", "fault clog n0->last-leader for=250ms (last-leader=n2)"}},
+		{Fault{Kind: KindClog, FromRole: RoleLastLeader, To: 3, Duration: ms}, want{"clog n2->n3 until 1001.000ms", "fault clog last-leader->n3 for=1ms (last-leader=n2)"}},
+		// A role that resolves to the other end: a cut from a node to itself.
+		{Fault{Kind: KindCut, FromRole: RoleLeader, To: 1}, want{"", "fault cut leader->n1 (leader=n1) skipped: both ends are n1"}},
+		{Fault{Kind: KindClog, From: 2, ToRole: RoleLastLeader, Duration: ms}, want{"", "fault clog n2->last-leader for=1ms (last-leader=n2) skipped: both ends are n2"}},
+		// The leader alone against the rest, whichever of them leads.
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{nil, {0, 1, 2}}, GroupRoles: [][]Role{{RoleLeader}}},
+			want{"partition [[n1] [n0 n2]]", "fault partition {leader} {n0,n1,n2} (leader=n1)"}},
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{{0}, {1, 3}}, GroupRoles: [][]Role{{RoleLastLeader, RoleLeader}}},
+			want{"partition [[n0 n1 n2] [n3]]", "fault partition {last-leader,leader,n0} {n1,n3} (last-leader=n2) (leader=n1)"}},
+		// An emptied group is dropped; with one group left there is no partition.
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{{0}, {1}, {2, 3}}, GroupRoles: [][]Role{{RoleLeader}}},
+			want{"partition [[n0 n1] [n2 n3]]", "fault partition {leader,n0} {n1} {n2,n3} (leader=n1)"}},
+		{Fault{Kind: KindPartition, Groups: [][]sim.NodeID{nil, {1}}, GroupRoles: [][]Role{{RoleLeader}}},
+			want{"", "fault partition {leader} {n1} (leader=n1) skipped: 1 group(s) left"}},
+		{Fault{Kind: KindBridge, Groups: [][]sim.NodeID{{0}, {3, 4}}, GroupRoles: [][]Role{{RoleLeader}}, Node: 2},
+			want{"bridge [n0 n1] [n3 n4] via n2", "fault bridge {leader,n0} {n3,n4} via n2 (leader=n1)"}},
+		// The bridge as a role leaves the side it was on.
+		{Fault{Kind: KindBridge, Groups: [][]sim.NodeID{{0, 1}, {3, 4}}, Role: RoleLeader},
+			want{"bridge [n0] [n3 n4] via n1", "fault bridge {n0,n1} {n3,n4} via leader (leader=n1)"}},
+		{Fault{Kind: KindBridge, Groups: [][]sim.NodeID{{1}, {3, 4}}, Role: RoleLeader},
+			want{"", "fault bridge {n1} {n3,n4} via leader (leader=n1) skipped: Groups[0] is left empty"}},
+		// A role that puts the named bridge on a side leaves no bridge.
+		{Fault{Kind: KindBridge, Groups: [][]sim.NodeID{{0}, {3}}, GroupRoles: [][]Role{nil, {RoleLastLeader}}, Node: 2},
+			want{"", "fault bridge {n0} {last-leader,n3} via n2 (last-leader=n2) skipped: the bridge n2 is in Groups[1]"}},
+		{Fault{Kind: KindIsolate, Role: RoleLastLeader}, want{"isolate n2", "fault isolate last-leader (last-leader=n2)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.f.describe(), func(t *testing.T) {
+			s, trace, _ := newSim(t, 1, 5)
+			net := &fakeNet{}
+			in := Injector{Servers: 3}
+			f := c.f
+			f.At = sec(1)
+			roles := &fakeRoles{leader: 1, known: true, last: 2, lastKnown: true}
+			require.NoError(t, in.Inject(s, net, Plan{Faults: []Fault{f}}, roles))
+			s.Run(sec(2), nil)
+			if c.call == "" {
+				assert.Empty(t, net.calls)
+			} else {
+				assert.Equal(t, []string{c.call}, net.calls)
+			}
+			lines := notes(trace)
+			require.NotEmpty(t, lines)
+			assert.Regexp(t, `^t=1000.000ms (n\d )?note `, lines[0])
+			assert.Equal(t, c.note, lines[0][strings.Index(lines[0], "note ")+len("note "):])
+			require.NoError(t, in.Err())
+		})
+	}
+}
+
+// TestInjectLastLeaderUnknown: with no last leader known (or no Roles),
+// every fault aimed at one is skipped with a note, whatever its kind, and
+// draws nothing from the fault stream; "leader" keeps its fallback.
+func TestInjectLastLeaderUnknown(t *testing.T) {
+	p := Plan{Faults: []Fault{
+		{At: sec(1), Kind: KindCrash, Role: RoleLastLeader, Fate: sim.DiskTear},
+		{At: sec(1), Kind: KindPause, Role: RoleLastLeader, Duration: ms},
+		{At: sec(1), Kind: KindClock, Role: RoleLastLeader, Skew: ms},
+		{At: sec(1), Kind: KindIsolate, Role: RoleLastLeader},
+		{At: sec(1), Kind: KindCut, FromRole: RoleLastLeader, ToRole: RoleLeader},
+		{At: sec(1), Kind: KindClog, FromRole: RoleLastLeader, To: 3, Duration: ms},
+		{At: sec(1), Kind: KindPartition, Groups: [][]sim.NodeID{{0}, {1}}, GroupRoles: [][]Role{nil, {RoleLastLeader}}},
+		{At: sec(1), Kind: KindBridge, Groups: [][]sim.NodeID{{0}, {1}}, Role: RoleLastLeader},
+	}}
+	for _, roles := range []*fakeRoles{nil, {leader: 1, known: true}, {}} {
+		s, trace, _ := newSim(t, 1, 4)
+		net := &fakeNet{}
+		in := Injector{Servers: 3}
+		var r Roles
+		if roles != nil {
+			r = roles
+		}
+		require.NoError(t, in.Inject(s, net, p, r))
+		s.Run(sec(2), nil)
+		assert.Empty(t, net.calls)
+		for id := range sim.NodeID(3) {
+			assert.True(t, s.Up(id))
+			assert.False(t, s.Paused(id))
+			assert.Zero(t, s.Skew(id))
+		}
+		lines := notes(trace)
+		require.Len(t, lines, len(p.Faults))
+		for i, line := range lines {
+			assert.True(t, strings.HasPrefix(line, "t=1000.000ms note fault "+p.Faults[i].describe()), line)
+			assert.True(t, strings.HasSuffix(line, " skipped: no last-leader known"), line)
+		}
+		// The ends resolve from first: "leader" was never asked for, so
+		// even its fallback drew nothing, and the stream continues as a
+		// fresh one does.
+		assert.Equal(t, "t=1000.000ms note fault cut last-leader->leader skipped: no last-leader known", lines[4])
+		fresh, _, _ := newSim(t, 1, 4)
+		assert.Equal(t, fresh.FaultRand().Uint64(), s.FaultRand().Uint64(), "a skipped fault drew from the fault stream")
+	}
+	// The fallback of "leader" may draw the node another role names: two
+	// roles on one node in two places are skipped.
+	s, trace, _ := newSim(t, 1, 4)
+	net := &fakeNet{}
+	in := Injector{Servers: 3}
+	require.NoError(t, in.Inject(s, net, Plan{Faults: []Fault{
+		{At: sec(1), Kind: KindPartition, Groups: [][]sim.NodeID{nil, {0}}, GroupRoles: [][]Role{{RoleLeader}, {RoleLastLeader}}},
+	}}, &fakeRoles{leader: 2, known: true, last: 2, lastKnown: true}))
+	s.Run(sec(2), nil)
+	assert.Empty(t, net.calls)
+	assert.Equal(t, []string{"t=1000.000ms note fault partition {leader} {last-leader,n0} (leader=n2) (last-leader=n2) skipped: leader and last-leader are both n2"}, notes(trace))
+}
+
+// TestInjectLeaderEndFallback: "leader" at an end of a link falls back to
+// a drawn server, as it does for node faults, the same for the same seed;
+// a draw that lands on the other end is skipped.
+func TestInjectLeaderEndFallback(t *testing.T) {
+	run := func(seed uint64) ([]string, []string) {
+		s, trace, _ := newSim(t, seed, 4)
+		net := &fakeNet{}
+		in := Injector{Servers: 3}
+		require.NoError(t, in.Inject(s, net, Plan{Faults: []Fault{{At: sec(1), Kind: KindCut, FromRole: RoleLeader, To: 0}}}, nil))
+		s.Run(sec(2), nil)
+		return net.calls, notes(trace)
+	}
+	seen := map[string]bool{}
+	for seed := uint64(0); seed < 30; seed++ {
+		calls, lines := run(seed)
+		again, againLines := run(seed)
+		assert.Equal(t, calls, again)
+		assert.Equal(t, lines, againLines)
+		require.Len(t, lines, 1)
+		if len(calls) == 0 {
+			assert.Equal(t, "t=1000.000ms note fault cut leader->n0 (no leader known: drew n0) skipped: both ends are n0", lines[0])
+			seen["skipped"] = true
+			continue
+		}
+		seen[calls[0]] = true
+		assert.Regexp(t, `^t=1000.000ms note fault cut leader->n0 \(no leader known: drew n[12]\)$`, lines[0])
+	}
+	assert.Len(t, seen, 3, "the fallback never drew some server: %v", seen)
+}

@@ -17,14 +17,28 @@ import (
 //	{"name":"leader-isolation","faults":[
 //	  {"at":"1200ms","kind":"crash","node":"n2","disk":"tear"},
 //	  {"at":"3s","kind":"isolate","role":"leader"},
-//	  {"at":"4500ms","kind":"clog","from":"n0","to":"n1","for":"250ms"}]}
+//	  {"at":"4500ms","kind":"clog","from":"n0","to":"n1","for":"250ms"},
+//	  {"at":"5s","kind":"cut","from":"leader","to":"n2"},
+//	  {"at":"5500ms","kind":"clog","from":"last-leader","to":"n0","for":"2s"},
+//	  {"at":"6s","kind":"partition","groups":[["leader"],["n0","n1","n2"]]},
+//	  {"at":"7s","kind":"bridge","groups":[["leader","n0"],["n3","n4"]],"node":"n2"},
+//	  {"at":"8s","kind":"bridge","groups":[["n0","n1"],["n3","n4"]],"role":"last-leader"}]}
 //
 // Times and durations are strings with a unit (ns, us, ms, s); the encoder
 // picks the largest unit that divides the value exactly and the decoder
 // parses decimals exactly, so every value round-trips bit for bit. Node ids
-// are written as in the trace ("n2"). A field a kind uses is always written;
-// any other field is written only when it is not zero, so that even an
-// invalid fault survives a round trip and Validate can name its mistake.
+// are written as in the trace ("n2"). A role takes the place of a node:
+// "role" for a node fault's or a bridge's target, a role's name for either
+// end of a cut or clog ("from":"leader"), and a role's name as a member of
+// a group, written before the group's nodes. A field a kind uses is always
+// written; any other field is written only when it is not zero, so that
+// even an invalid fault survives a round trip and Validate can name its
+// mistake. The exceptions are what JSON has one place for: an end of a
+// link that names both a node and a role, more GroupRoles than Groups, or
+// RoleNone in GroupRoles cannot be encoded. Decoding gives GroupRoles in
+// one form: nil if no group names a role, else ending at the last group
+// that does, with nil for a group without roles; a group of roles only has
+// nil nodes.
 
 type faultJSON struct {
 	At       string      `json:"at"`
@@ -52,22 +66,44 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 	if int(f.Fate) >= numFates {
 		return nil, fmt.Errorf("faults: cannot encode Fate = %v", f.Fate)
 	}
+	for _, e := range []struct {
+		name string
+		id   sim.NodeID
+		role Role
+	}{{"From", f.From, f.FromRole}, {"To", f.To, f.ToRole}} {
+		if e.role >= numRoles {
+			return nil, fmt.Errorf("faults: cannot encode %sRole = %v", e.name, e.role)
+		}
+		if e.role != RoleNone && e.id != 0 {
+			return nil, fmt.Errorf("faults: cannot encode %s = %v with %sRole = %v: JSON has one %q for both", e.name, e.id, e.name, e.role, strings.ToLower(e.name))
+		}
+	}
+	if len(f.GroupRoles) > len(f.Groups) {
+		return nil, fmt.Errorf("faults: cannot encode GroupRoles = %s: more entries than the %d groups", formatGroupRoles(f.GroupRoles), len(f.Groups))
+	}
+	for i, rs := range f.GroupRoles {
+		for _, r := range rs {
+			if r == RoleNone || r >= numRoles {
+				return nil, fmt.Errorf("faults: cannot encode GroupRoles[%d] = %s", i, formatGroupRoles([][]Role{rs}))
+			}
+		}
+	}
 	u := f.Kind.uses()
 	j := faultJSON{At: formatDuration(sim.Duration(f.At)), Kind: f.Kind.String(), Role: f.Role.String()}
 	if (u.node && f.Role == RoleNone) || f.Node != 0 {
 		s := f.Node.String()
 		j.Node = &s
 	}
-	if u.groups || f.Groups != nil {
-		g := groupsToJSON(f.Groups)
+	if u.groups || f.Groups != nil || f.GroupRoles != nil {
+		g := groupsToJSON(f.Groups, f.GroupRoles)
 		j.Groups = &g
 	}
-	if u.fromTo || f.From != 0 {
-		s := f.From.String()
+	if u.fromTo || f.From != 0 || f.FromRole != RoleNone {
+		s := endName(f.From, f.FromRole)
 		j.From = &s
 	}
-	if u.fromTo || f.To != 0 {
-		s := f.To.String()
+	if u.fromTo || f.To != 0 || f.ToRole != RoleNone {
+		s := endName(f.To, f.ToRole)
 		j.To = &s
 	}
 	if (u.duration && f.Kind != KindCrash) || f.Duration != 0 {
@@ -111,20 +147,27 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("faults: fault %s: %w", data, err)
 		}
 	}
-	ids := []struct {
-		s   *string
-		dst *sim.NodeID
-	}{{j.Node, &g.Node}, {j.From, &g.From}, {j.To, &g.To}}
-	for _, p := range ids {
-		if p.s == nil {
+	if j.Node != nil {
+		if g.Node, err = parseNodeID(*j.Node); err != nil {
+			return fmt.Errorf("faults: fault %s: node: %w", data, err)
+		}
+	}
+	ends := []struct {
+		name string
+		s    *string
+		id   *sim.NodeID
+		role *Role
+	}{{"from", j.From, &g.From, &g.FromRole}, {"to", j.To, &g.To, &g.ToRole}}
+	for _, e := range ends {
+		if e.s == nil {
 			continue
 		}
-		if *p.dst, err = parseNodeID(*p.s); err != nil {
-			return fmt.Errorf("faults: fault %s: %w", data, err)
+		if *e.id, *e.role, err = parseMember(*e.s); err != nil {
+			return fmt.Errorf("faults: fault %s: %s: %w", data, e.name, err)
 		}
 	}
 	if j.Groups != nil {
-		if g.Groups, err = groupsFromJSON(*j.Groups); err != nil {
+		if g.Groups, g.GroupRoles, err = groupsFromJSON(*j.Groups); err != nil {
 			return fmt.Errorf("faults: fault %s: %w", data, err)
 		}
 	}
@@ -197,42 +240,78 @@ func decodeStrict(data []byte, v any) error {
 	return nil
 }
 
-func groupsToJSON(gs [][]sim.NodeID) [][]string {
+// groupsToJSON writes each group as its roles' names, then its nodes. The
+// caller has checked that rs is no longer than gs.
+func groupsToJSON(gs [][]sim.NodeID, rs [][]Role) [][]string {
 	if gs == nil {
 		return nil
 	}
 	out := make([][]string, len(gs))
 	for i, g := range gs {
-		if g == nil {
+		var roles []Role
+		if i < len(rs) {
+			roles = rs[i]
+		}
+		if g == nil && len(roles) == 0 {
 			continue
 		}
-		out[i] = make([]string, len(g))
-		for k, id := range g {
-			out[i][k] = id.String()
+		out[i] = make([]string, 0, len(roles)+len(g))
+		for _, r := range roles {
+			out[i] = append(out[i], r.String())
+		}
+		for _, id := range g {
+			out[i] = append(out[i], id.String())
 		}
 	}
 	return out
 }
 
-func groupsFromJSON(gs [][]string) ([][]sim.NodeID, error) {
+// groupsFromJSON splits each group into its nodes and its roles, in the
+// one form the package documents (see the top of this file).
+func groupsFromJSON(gs [][]string) ([][]sim.NodeID, [][]Role, error) {
 	if gs == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	out := make([][]sim.NodeID, len(gs))
+	var roles [][]Role
 	for i, g := range gs {
 		if g == nil {
 			continue
 		}
-		out[i] = make([]sim.NodeID, len(g))
-		for k, s := range g {
-			id, err := parseNodeID(s)
-			if err != nil {
-				return nil, err
-			}
-			out[i][k] = id
+		var ids []sim.NodeID
+		if len(g) == 0 {
+			ids = []sim.NodeID{} // "[]" stays an empty group, for Validate to name
 		}
+		for _, s := range g {
+			id, r, err := parseMember(s)
+			if err != nil {
+				return nil, nil, fmt.Errorf("groups[%d]: %w", i, err)
+			}
+			if r == RoleNone {
+				ids = append(ids, id)
+				continue
+			}
+			for len(roles) <= i {
+				roles = append(roles, nil)
+			}
+			roles[i] = append(roles[i], r)
+		}
+		out[i] = ids
 	}
-	return out, nil
+	return out, roles, nil
+}
+
+// parseMember parses what may stand for a node in a link or a group: a node
+// id ("n2") or a role's name ("leader").
+func parseMember(s string) (sim.NodeID, Role, error) {
+	if r, err := ParseRole(s); err == nil {
+		return 0, r, nil
+	}
+	id, err := parseNodeID(s)
+	if err != nil {
+		return 0, RoleNone, fmt.Errorf("%w or a role (%s)", err, strings.Join(roleNames[1:], ", "))
+	}
+	return id, RoleNone, nil
 }
 
 // parseNodeID parses a node id as the trace prints it, "n2". Only the

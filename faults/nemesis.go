@@ -3,7 +3,10 @@ package faults
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paxossim/paxossim/sim"
 )
@@ -13,24 +16,49 @@ import (
 // Duration, Fates, SkewMax, DriftMax, PauseMax) and use its period, 1/Rate,
 // as their basic time unit: with the default Rate of 2 a period is 500ms.
 // Kinds and CrashedMax do not apply: the pattern is the point.
+//
+// Users add their own with RegisterNemesis (a generator in Go) or
+// NemesisFromPlan and RegisterNemesisFile (a fixed list of faults). A
+// registered nemesis is listed, documented and drawn exactly like a
+// built-in one, and package scenarios runs it as the scenario
+// nemesis-NAME.
+
+// NemesisGen generates a nemesis's plan for a configuration. It must draw
+// every choice from r, so that the same stream and configuration give the
+// same plan, and must not keep state between calls: scenarios call it from
+// many goroutines at once, one simulation each.
+type NemesisGen func(r *rand.Rand, cfg GenConfig) (Plan, error)
 
 type nemesis struct {
 	name string
 	doc  string
-	fn   func(*rand.Rand, GenConfig) Plan
+	// builtin is set for the patterns of this file: they normalize cfg
+	// themselves and always return a valid plan that ends healed, so
+	// Nemesis passes their plans on untouched.
+	builtin func(*rand.Rand, GenConfig) Plan
+	gen     NemesisGen
 }
 
-// nemeses in a fixed order (a slice, not a map, so that listing is stable).
-var nemeses = []nemesis{
-	{"clock-chaos", "skew and drift clocks of servers and the leader, with short pauses", ClockChaos},
-	{"flapping-partition", "split off a random minority and heal, quickly and repeatedly", FlappingPartition},
-	{"leader-isolation", "isolate whoever leads, hold, heal, repeat", LeaderIsolation},
-	{"majority-crash", "crash a random majority at once, restart them, repeat", MajorityCrash},
-	{"rolling-restart", "crash and restart the servers one after another", RollingRestart},
-}
+// nemeses in name order (a slice, not a map, so that listing is stable),
+// guarded by nemesesMu: registration may happen while sweeps draw plans.
+var (
+	nemesesMu sync.RWMutex
+	nemeses   = []nemesis{
+		{name: "clock-chaos", doc: "skew and drift clocks of servers and the leader, with short pauses", builtin: ClockChaos},
+		{name: "flapping-partition", doc: "split off a random minority and heal, quickly and repeatedly", builtin: FlappingPartition},
+		{name: "leader-isolation", doc: "isolate whoever leads, hold, heal, repeat", builtin: LeaderIsolation},
+		{name: "leader-one-way", doc: "cut the leader's links to every other server one way (it hears but is not heard, or is heard but does not hear), hold, heal, repeat", builtin: LeaderOneWay},
+		{name: "majority-crash", doc: "crash a random majority at once, restart them, repeat", builtin: MajorityCrash},
+		{name: "rolling-restart", doc: "crash and restart the servers one after another", builtin: RollingRestart},
+		{name: "stale-leader-clog", doc: "pause the leader until another is elected, then clog the links from that last leader for long, across a further election", builtin: StaleLeaderClog},
+	}
+)
 
-// Nemeses lists the names of the named patterns, sorted.
+// Nemeses lists the names of the named patterns, built-in and registered,
+// sorted.
 func Nemeses() []string {
+	nemesesMu.RLock()
+	defer nemesesMu.RUnlock()
 	out := make([]string, len(nemeses))
 	for i, n := range nemeses {
 		out[i] = n.name
@@ -38,24 +66,220 @@ func Nemeses() []string {
 	return out
 }
 
-// NemesisDoc returns a one-line description of a named pattern.
-func NemesisDoc(name string) string {
-	for _, n := range nemeses {
-		if n.name == name {
-			return n.doc
-		}
+// lookupNemesis returns a copy of the named entry.
+func lookupNemesis(name string) (nemesis, bool) {
+	nemesesMu.RLock()
+	defer nemesesMu.RUnlock()
+	i, ok := slices.BinarySearchFunc(nemeses, name, func(n nemesis, name string) int { return strings.Compare(n.name, name) })
+	if !ok {
+		return nemesis{}, false
 	}
-	return ""
+	return nemeses[i], true
 }
 
-// Nemesis generates the named pattern.
+// NemesisDoc returns a one-line description of a named pattern ("" if
+// there is none).
+func NemesisDoc(name string) string {
+	n, _ := lookupNemesis(name)
+	return n.doc
+}
+
+// Nemesis generates the named pattern. A registered generator gets cfg
+// with its fallbacks applied (as the built-in patterns see it); its plan
+// is checked before it is returned: see RegisterNemesis.
 func Nemesis(name string, r *rand.Rand, cfg GenConfig) (Plan, error) {
-	for _, n := range nemeses {
-		if n.name == name {
-			return n.fn(r, cfg), nil
+	n, ok := lookupNemesis(name)
+	if !ok {
+		return Plan{}, fmt.Errorf("faults: unknown nemesis %q (have %s)", name, strings.Join(Nemeses(), ", "))
+	}
+	if n.builtin != nil {
+		return n.builtin(r, cfg), nil
+	}
+	cfg = cfg.normalized(10_000)
+	p, err := callGen(n, r, cfg)
+	if err != nil {
+		return Plan{}, fmt.Errorf("faults: nemesis %q: %w", name, err)
+	}
+	if p.Name == "" {
+		p.Name = name
+	}
+	end := cfg.Start.Add(cfg.Duration)
+	if _, healed := p.HealAt(); !healed {
+		// The heal phase is the harness's, so a generator may leave it
+		// out; a fault after the phase it was given is a mistake, not
+		// something to cut silently.
+		for i, f := range p.Faults {
+			if f.At >= end {
+				return Plan{}, fmt.Errorf("faults: nemesis %q: Faults[%d] (%s): At = %s: at or after the end of the fault phase (%s)",
+					name, i, f.Kind, formatSeconds(f.At), formatSeconds(end))
+			}
+		}
+		p.Faults = append(slices.Clip(p.Faults), Fault{At: end, Kind: KindHealAll})
+	}
+	if err := p.Validate(cfg.Nodes, cfg.Servers); err != nil {
+		return Plan{}, fmt.Errorf("faults: nemesis %q (servers=%d, nodes=%d): %w", name, cfg.Servers, cfg.Nodes, err)
+	}
+	return p, nil
+}
+
+// callGen runs a registered generator, turning a panic into an error: a
+// bug in a user's pattern fails the runs that draw it, with its message,
+// rather than the process.
+func callGen(n nemesis, r *rand.Rand, cfg GenConfig) (p Plan, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("generator panicked: %v", v)
+		}
+	}()
+	return n.gen(r, cfg)
+}
+
+// RegisterNemesis adds a named pattern that gen generates. The name must
+// be new (built-in names are taken) and read as a scenario name does:
+// lowercase letters, digits and '-', starting with a letter, and not
+// ending in '-' followed by digits only (package scenarios spells a
+// scenario with a fixed cluster size NAME-3 or NAME-5). doc is the
+// pattern's one-line description, which listings show.
+//
+// gen gets cfg with every fallback applied. Its plan must be valid for
+// cfg.Nodes and cfg.Servers (Plan.Validate) and may leave out the heal
+// phase, which Nemesis then appends at cfg.Start+cfg.Duration (a fault at
+// or after that time is then an error). An empty plan name becomes the
+// nemesis's name. A generator that returns an error or panics fails the
+// draw with that error.
+func RegisterNemesis(name, doc string, gen NemesisGen) error {
+	if err := checkNemesisName(name); err != nil {
+		return err
+	}
+	if doc == "" || strings.ContainsAny(doc, "\n\r") {
+		return fmt.Errorf("faults: RegisterNemesis %q: doc = %q: want one non-empty line saying what the pattern aims at", name, doc)
+	}
+	if gen == nil {
+		return fmt.Errorf("faults: RegisterNemesis %q: gen is nil", name)
+	}
+	nemesesMu.Lock()
+	defer nemesesMu.Unlock()
+	i, dup := slices.BinarySearchFunc(nemeses, name, func(n nemesis, name string) int { return strings.Compare(n.name, name) })
+	if dup {
+		return fmt.Errorf("faults: RegisterNemesis: nemesis %q is registered already", name)
+	}
+	nemeses = slices.Insert(nemeses, i, nemesis{name: name, doc: doc, gen: gen})
+	return nil
+}
+
+// MustRegisterNemesis is RegisterNemesis for package init; it panics on
+// an error, which there is a programming mistake.
+func MustRegisterNemesis(name, doc string, gen NemesisGen) {
+	if err := RegisterNemesis(name, doc, gen); err != nil {
+		panic(err)
+	}
+}
+
+func checkNemesisName(name string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("faults: RegisterNemesis: name = %q: %s", name, why)
+	}
+	if name == "" {
+		return bad("empty")
+	}
+	if name[0] < 'a' || name[0] > 'z' {
+		return bad("must start with a lowercase letter")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return bad(fmt.Sprintf("%q at %d: use lowercase letters, digits and '-'", c, i))
 		}
 	}
-	return Plan{}, fmt.Errorf("faults: unknown nemesis %q (have %s)", name, strings.Join(Nemeses(), ", "))
+	if strings.HasSuffix(name, "-") {
+		return bad("must not end in '-'")
+	}
+	if k := strings.LastIndexByte(name, '-'); k >= 0 && allDigits(name[k+1:]) {
+		return bad("must not end in '-' and digits, which read as a cluster size (NAME-3)")
+	}
+	return nil
+}
+
+// NemesisFromPlan registers a fixed pattern: plan's faults, whose times are
+// offsets from the start of the fault phase. Drawing it ignores the random
+// stream: it shifts the faults by cfg.Start, drops those at or after the
+// end of the phase (as Plan.WithHeal does, so a pattern longer than a
+// scenario's phase is cut, never stretched), appends the heal phase, and
+// validates the result against the cluster drawn (a pattern that names n4
+// fails to draw for 3 servers, with an error naming the fault). The plan
+// is checked here as far as it can be without a cluster size, and must
+// not hold a heal-all: the harness supplies the heal phase. The name and
+// doc follow RegisterNemesis's rules; the plan's own name is not used.
+func NemesisFromPlan(name, doc string, plan Plan) error {
+	if err := checkNemesisName(name); err != nil {
+		return err
+	}
+	pattern := Plan{Name: name, Faults: make([]Fault, len(plan.Faults))}
+	size := 1 // the smallest cluster that has every node the pattern names
+	for i, f := range plan.Faults {
+		if f.Kind == KindHealAll {
+			return fmt.Errorf("faults: nemesis %q: Faults[%d] (heal-all): a pattern must not hold the heal phase; it is appended at the end of the fault phase when drawn", name, i)
+		}
+		if f.At > sim.Time(genSpanMax) {
+			// Start is at most genSpanMax too, so shifting cannot overflow.
+			return fmt.Errorf("faults: nemesis %q: Faults[%d] (%s): At = %s: a pattern's offsets must be <= %s", name, i, f.Kind, formatSeconds(f.At), formatDuration(genSpanMax))
+		}
+		pattern.Faults[i] = cloneFault(f)
+		for _, id := range append([]sim.NodeID{f.Node, f.From, f.To}, slices.Concat(f.Groups...)...) {
+			if id >= 0 && id < 1<<16 {
+				size = max(size, int(id)+1)
+			}
+		}
+	}
+	if err := pattern.Validate(size, size); err != nil {
+		return fmt.Errorf("faults: nemesis %q: %w", name, err)
+	}
+	return RegisterNemesis(name, doc, func(_ *rand.Rand, cfg GenConfig) (Plan, error) {
+		out := Plan{Name: name, Faults: make([]Fault, 0, len(pattern.Faults)+1)}
+		for _, f := range pattern.Faults {
+			f = cloneFault(f)
+			f.At = cfg.Start.Add(sim.Duration(f.At))
+			out.Faults = append(out.Faults, f)
+		}
+		return out.WithHeal(cfg.Start.Add(cfg.Duration)), nil
+	})
+}
+
+// nemesisFile is the JSON form RegisterNemesisFile reads: a plan with a
+// doc line.
+type nemesisFile struct {
+	Name   string  `json:"name"`
+	Doc    string  `json:"doc"`
+	Faults []Fault `json:"faults"`
+}
+
+// RegisterNemesisFile reads a fixed pattern from a JSON file and registers
+// it with NemesisFromPlan. The file is a plan, as -plan and the artifacts
+// write it, with a "doc" line, and times are offsets from the start of the
+// fault phase:
+//
+//	{"name":"deaf-leader","doc":"the servers stop hearing the leader for 1s",
+//	 "faults":[{"at":"500ms","kind":"cut","from":"leader","to":"n1"},
+//	           {"at":"500ms","kind":"cut","from":"leader","to":"n2"},
+//	           {"at":"1500ms","kind":"heal"}]}
+//
+// Unknown fields are errors, as everywhere in plan JSON.
+func RegisterNemesisFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("faults: RegisterNemesisFile: %w", err)
+	}
+	var nf nemesisFile
+	if err := decodeStrict(data, &nf); err != nil {
+		return fmt.Errorf("faults: RegisterNemesisFile %s: %w", path, err)
+	}
+	if nf.Faults == nil {
+		return fmt.Errorf("faults: RegisterNemesisFile %s: \"faults\" is missing", path)
+	}
+	if err := NemesisFromPlan(nf.Name, nf.Doc, Plan{Name: nf.Name, Faults: nf.Faults}); err != nil {
+		return fmt.Errorf("%w (in %s)", err, path)
+	}
+	return nil
 }
 
 // pattern helps the nemeses: a clock that advances by drawn amounts and a
@@ -207,4 +431,77 @@ func ClockChaos(r *rand.Rand, cfg GenConfig) Plan {
 		p.add(f)
 	}
 	return p.plan("clock-chaos")
+}
+
+// LeaderOneWay cuts the leader off one way from every other server, holds
+// for 2..8 quarter periods, heals, waits 2..4 quarters and repeats. Each
+// round draws the direction: "mute" (leader->nX: the leader hears
+// everything but nobody hears it, so the others elect a new leader while
+// the old one keeps believing it leads and still learns of higher
+// ballots) or "deaf" (nX->leader: the others keep hearing the leader, so
+// they need not elect, but it never hears a reply). Each cut names the
+// leader by role and the other end by id, so the one cut that would run
+// from the leader to itself is skipped when it fires. With a single
+// server it only heals.
+func LeaderOneWay(r *rand.Rand, cfg GenConfig) Plan {
+	p := newPattern(r, cfg)
+	n := p.cfg.Servers
+	for p.wait(p.span(2, 4)) {
+		if n < 2 {
+			continue
+		}
+		deaf := r.IntN(2) == 1
+		for id := range sim.NodeID(n) {
+			f := Fault{Kind: KindCut, FromRole: RoleLeader, To: id}
+			if deaf {
+				f = Fault{Kind: KindCut, From: id, ToRole: RoleLeader}
+			}
+			p.add(f)
+		}
+		if !p.wait(p.span(2, 8)) {
+			break
+		}
+		p.add(Fault{Kind: KindHeal})
+	}
+	return p.plan("leader-one-way")
+}
+
+// StaleLeaderClog makes a deposed leader's messages arrive late, after
+// the cluster has moved on twice. A round: pause the leader for 2..6
+// quarter periods, long enough for the others to elect a new one (which
+// makes the paused node the last leader); when it resumes, clog every
+// link from the last leader to the other servers for 6..12 quarters, so
+// what it sends as a stale leader is held back; 1..3 quarters into the
+// clog, pause the new leader for 2..6 quarters, forcing another election;
+// the held messages are released into the cluster that follows. Then a
+// heal, 2..4 quarters, and the next round. If no new leader was elected
+// during the pause, "last-leader" names the leader before, or nobody
+// (then the clogs are skipped, with a trace note).
+func StaleLeaderClog(r *rand.Rand, cfg GenConfig) Plan {
+	p := newPattern(r, cfg)
+	n := p.cfg.Servers
+	for p.wait(p.span(2, 4)) {
+		if n < 2 {
+			continue
+		}
+		pause := p.span(2, 6)
+		p.add(Fault{Kind: KindPause, Role: RoleLeader, Duration: pause})
+		if !p.wait(pause + p.span(0, 1)) {
+			break
+		}
+		clog := p.span(6, 12)
+		for id := range sim.NodeID(n) {
+			p.add(Fault{Kind: KindClog, FromRole: RoleLastLeader, To: id, Duration: clog})
+		}
+		into := p.span(1, 3)
+		if !p.wait(into) {
+			break
+		}
+		p.add(Fault{Kind: KindPause, Role: RoleLeader, Duration: p.span(2, 6)})
+		if !p.wait(clog - into) {
+			break
+		}
+		p.add(Fault{Kind: KindHeal})
+	}
+	return p.plan("stale-leader-clog")
 }

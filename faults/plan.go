@@ -3,6 +3,7 @@ package faults
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/paxossim/paxossim/sim"
@@ -66,6 +67,27 @@ func (p Plan) Count() int {
 	return n
 }
 
+// Uses reports whether any fault of the plan targets role r, in any place
+// a role may stand (a node fault's or bridge's target, an end of a link, a
+// member of a group); never for RoleNone. A harness uses it to keep what only that role needs,
+// such as a history of leaders, off runs that do not.
+func (p Plan) Uses(r Role) bool {
+	if r == RoleNone {
+		return false
+	}
+	for _, f := range p.Faults {
+		if f.Role == r || f.FromRole == r || f.ToRole == r {
+			return true
+		}
+		for _, rs := range f.GroupRoles {
+			if slices.Contains(rs, r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // WithHeal returns a copy of the plan that ends the fault phase at at: faults
 // at or after at are dropped and a KindHealAll fault is appended at at. The
 // receiver is not changed.
@@ -90,6 +112,15 @@ func cloneFault(f Fault) Fault {
 		}
 		f.Groups = gs
 	}
+	if f.GroupRoles != nil {
+		rs := make([][]Role, len(f.GroupRoles))
+		for i, g := range f.GroupRoles {
+			if g != nil {
+				rs[i] = append([]Role{}, g...)
+			}
+		}
+		f.GroupRoles = rs
+	}
 	return f
 }
 
@@ -100,6 +131,9 @@ func cloneFault(f Fault) Fault {
 // Network faults (partition, isolate, cut, bridge, clog) may name any node.
 // Node faults (crash, restart, clock, pause) must name a server: faults model
 // server failures, and clients keep their own history of open operations.
+// A role always resolves to a server, when the fault fires; a role may
+// resolve to a node the fault also names, which is not an error here (see
+// Fault for what the injector does then).
 //
 // Beyond the shape of each fault, Validate checks that the plan is
 // consistent where it can tell statically: a restart names a crashed node, a
@@ -168,16 +202,24 @@ func (f *Fault) validate(nodes, servers int) error {
 		for _, e := range []struct {
 			name string
 			id   sim.NodeID
-		}{{"From", f.From}, {"To", f.To}} {
-			if e.id < 0 || int(e.id) >= nodes {
+			role Role
+		}{{"From", f.From, f.FromRole}, {"To", f.To, f.ToRole}} {
+			switch {
+			case e.role >= numRoles:
+				return fmt.Errorf("%sRole = %v: unknown role", e.name, e.role)
+			case e.role != RoleNone && e.id != 0:
+				return fmt.Errorf("%s = %v: must be unset (n0) when %sRole = %v", e.name, e.id, e.name, e.role)
+			case e.role == RoleNone && (e.id < 0 || int(e.id) >= nodes):
 				return fmt.Errorf("%s = %v: no such node (nodes are n0..n%d)", e.name, e.id, nodes-1)
 			}
 		}
-		if f.From == f.To {
-			return fmt.Errorf("To = %v: same as From", f.To)
+		// Two equal roles always resolve to one node; a role and a node
+		// may or may not, which only the fire time tells.
+		if f.FromRole == f.ToRole && f.From == f.To {
+			return fmt.Errorf("To = %v: same as From", endName(f.To, f.ToRole))
 		}
-	} else if f.From != 0 || f.To != 0 {
-		return fmt.Errorf("From->To = %v->%v: not used by %s", f.From, f.To, f.Kind)
+	} else if f.From != 0 || f.To != 0 || f.FromRole != RoleNone || f.ToRole != RoleNone {
+		return fmt.Errorf("From->To = %s: not used by %s", f.link(), f.Kind)
 	}
 	switch {
 	case !u.duration && f.Duration != 0:
@@ -222,24 +264,44 @@ func (f *Fault) validateGroups(nodes int) error {
 		if f.Groups != nil {
 			return fmt.Errorf("Groups = %s: not used by %s", formatGroups(f.Groups), f.Kind)
 		}
+		if f.GroupRoles != nil {
+			return fmt.Errorf("GroupRoles = %s: not used by %s", formatGroupRoles(f.GroupRoles), f.Kind)
+		}
 		return nil
 	}
+	if len(f.GroupRoles) > len(f.Groups) {
+		return fmt.Errorf("GroupRoles = %s: %d entries for %d groups", formatGroupRoles(f.GroupRoles), len(f.GroupRoles), len(f.Groups))
+	}
 	seen := make(map[sim.NodeID]int, nodes) // lookups only; never iterated
+	var roleIn [numRoles]int                // group index + 1 of each role placed
 	for gi, g := range f.Groups {
-		if len(g) == 0 {
+		rs := f.groupRoles(gi)
+		text := formatMembers(rs, g)
+		if len(g) == 0 && len(rs) == 0 {
 			return fmt.Errorf("Groups[%d] = {}: empty group", gi)
+		}
+		for _, r := range rs {
+			switch {
+			case r == RoleNone || r >= numRoles:
+				return fmt.Errorf("Groups[%d] = %s: GroupRoles[%d] holds %s: not a role", gi, text, gi, roleText(r))
+			case roleIn[r] != 0:
+				return fmt.Errorf("Groups[%d] = %s: %v is already in Groups[%d]", gi, text, r, roleIn[r]-1)
+			case f.Kind == KindBridge && r == f.Role:
+				return fmt.Errorf("Groups[%d] = %s: %v is the bridge (Role), which must be in neither group", gi, text, r)
+			}
+			roleIn[r] = gi + 1
 		}
 		for _, id := range g {
 			if id < 0 || int(id) >= nodes {
-				return fmt.Errorf("Groups[%d] = %s: no such node %v (nodes are n0..n%d)", gi, formatGroup(g), id, nodes-1)
+				return fmt.Errorf("Groups[%d] = %s: no such node %v (nodes are n0..n%d)", gi, text, id, nodes-1)
 			}
 			if prev, dup := seen[id]; dup {
-				return fmt.Errorf("Groups[%d] = %s: %v is already in Groups[%d]", gi, formatGroup(g), id, prev)
+				return fmt.Errorf("Groups[%d] = %s: %v is already in Groups[%d]", gi, text, id, prev)
 			}
 			seen[id] = gi
 		}
 	}
-	if f.Kind == KindBridge {
+	if f.Kind == KindBridge && f.Role == RoleNone {
 		if gi, in := seen[f.Node]; in {
 			return fmt.Errorf("Node = %v: the bridge must be in neither group, but is in Groups[%d]", f.Node, gi)
 		}
@@ -253,6 +315,26 @@ func formatGroups(gs [][]sim.NodeID) string {
 		parts[i] = formatGroup(g)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func formatGroupRoles(rs [][]Role) string {
+	parts := make([]string, len(rs))
+	for i, g := range rs {
+		names := make([]string, len(g))
+		for k, r := range g {
+			names[k] = roleText(r)
+		}
+		parts[i] = "{" + strings.Join(names, ",") + "}"
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// roleText names a role for an error, RoleNone included.
+func roleText(r Role) string {
+	if r == RoleNone {
+		return "RoleNone"
+	}
+	return r.String()
 }
 
 // forever is "down until restarted".

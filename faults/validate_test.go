@@ -12,6 +12,8 @@ import (
 
 func TestValidateAccepts(t *testing.T) {
 	require.NoError(t, everyKind().Validate(5, 5))
+	require.NoError(t, roleTargets().Validate(5, 3))
+	require.NoError(t, roleTargets().Validate(5, 1), "a role always names a server, whatever the cluster")
 	require.NoError(t, Plan{}.Validate(1, 1))
 	ok := []Plan{
 		// A client may be partitioned, isolated, cut or clogged.
@@ -24,6 +26,20 @@ func TestValidateAccepts(t *testing.T) {
 		{Faults: []Fault{
 			{At: at(ms), Kind: KindCrash, Role: RoleLeader},
 			{At: at(2 * ms), Kind: KindRestart, Node: 1},
+		}},
+		// So may a crash of the last leader.
+		{Faults: []Fault{
+			{At: at(ms), Kind: KindCrash, Role: RoleLastLeader, Duration: sim.Second},
+			{At: at(2 * ms), Kind: KindRestart, Node: 2},
+		}},
+		// A role and a node at the two ends, or a role in a group with a
+		// node it may resolve to: only the fire time tells whether they
+		// coincide, and the injector then skips or moves the node.
+		{Faults: []Fault{
+			{Kind: KindCut, FromRole: RoleLeader, To: 1},
+			{Kind: KindPartition, Groups: [][]sim.NodeID{{1}, {0, 2}}, GroupRoles: [][]Role{{RoleLeader}}},
+			// With the bridge a role, n0 (Node's zero value) may be on a side.
+			{Kind: KindBridge, Groups: [][]sim.NodeID{{0}, {2}}, Role: RoleLeader},
 		}},
 		// A crash that ends at 2s: the node may crash again just after.
 		{Faults: []Fault{
@@ -77,6 +93,25 @@ func TestValidateRejects(t *testing.T) {
 		{"bridge in a group", one(Fault{Kind: KindBridge, Node: 1, Groups: g([]sim.NodeID{0, 1}, []sim.NodeID{2})}), 5, 3, "Node = n1: the bridge must be in neither group, but is in Groups[0]"},
 		{"groups on crash", one(Fault{Kind: KindCrash, Groups: g([]sim.NodeID{0})}), 5, 3, "Groups = [{n0}]: not used by crash"},
 		{"cut to self", one(Fault{Kind: KindCut, From: 1, To: 1}), 5, 3, "To = n1: same as From"},
+		{"cut leader to leader", one(Fault{Kind: KindCut, FromRole: RoleLeader, ToRole: RoleLeader}), 5, 3, "(cut): To = leader: same as From"},
+		{"clog last leader to itself", one(Fault{Kind: KindClog, FromRole: RoleLastLeader, ToRole: RoleLastLeader, Duration: ms}), 5, 3, "(clog): To = last-leader: same as From"},
+		{"unknown from role", one(Fault{Kind: KindCut, FromRole: 9, To: 1}), 5, 3, "FromRole = role(9): unknown role"},
+		{"unknown to role", one(Fault{Kind: KindClog, From: 1, ToRole: 3, Duration: ms}), 5, 3, "ToRole = role(3): unknown role"},
+		{"from node and role", one(Fault{Kind: KindCut, From: 2, FromRole: RoleLeader, To: 1}), 5, 3, "From = n2: must be unset (n0) when FromRole = leader"},
+		{"to node and role", one(Fault{Kind: KindClog, From: 1, To: 4, ToRole: RoleLastLeader, Duration: ms}), 5, 3, "To = n4: must be unset (n0) when ToRole = last-leader"},
+		{"role end on ring", one(Fault{Kind: KindRing, ToRole: RoleLeader}), 5, 3, "From->To = n0->leader: not used by ring"},
+		{"role end on crash", one(Fault{Kind: KindCrash, FromRole: RoleLastLeader}), 5, 3, "From->To = last-leader->n0: not used by crash"},
+		{"cut from nowhere to leader", one(Fault{Kind: KindCut, From: 5, ToRole: RoleLeader}), 5, 3, "From = n5: no such node"},
+		{"group roles on isolate", one(Fault{Kind: KindIsolate, Node: 1, GroupRoles: [][]Role{{RoleLeader}}}), 5, 3, "GroupRoles = [{leader}]: not used by isolate"},
+		{"group roles beyond groups", one(Fault{Kind: KindPartition, Groups: g([]sim.NodeID{0}, []sim.NodeID{1}), GroupRoles: [][]Role{nil, nil, {RoleLeader}}}), 5, 3, "GroupRoles = [{} {} {leader}]: 3 entries for 2 groups"},
+		{"RoleNone in a group", one(Fault{Kind: KindPartition, Groups: g([]sim.NodeID{0}, []sim.NodeID{1}), GroupRoles: [][]Role{{RoleNone}}}), 5, 3, "Groups[0] = {RoleNone,n0}: GroupRoles[0] holds RoleNone: not a role"},
+		{"unknown role in a group", one(Fault{Kind: KindPartition, Groups: g(nil, []sim.NodeID{1}), GroupRoles: [][]Role{{8}}}), 5, 3, "Groups[0] = {role(8)}: GroupRoles[0] holds role(8): not a role"},
+		{"role in two groups", one(Fault{Kind: KindPartition, Groups: g(nil, []sim.NodeID{1}), GroupRoles: [][]Role{{RoleLeader}, {RoleLeader}}}), 5, 3, "Groups[1] = {leader,n1}: leader is already in Groups[0]"},
+		{"role twice in a group", one(Fault{Kind: KindPartition, Groups: g(nil, []sim.NodeID{1}), GroupRoles: [][]Role{{RoleLastLeader, RoleLastLeader}}}), 5, 3, "Groups[0] = {last-leader,last-leader}: last-leader is already in Groups[0]"},
+		{"bridge role on a side", one(Fault{Kind: KindBridge, Role: RoleLeader, Groups: g([]sim.NodeID{0}, []sim.NodeID{1}), GroupRoles: [][]Role{nil, {RoleLeader}}}), 5, 3,
+			"Groups[1] = {leader,n1}: leader is the bridge (Role), which must be in neither group"},
+		{"bridge role and node", one(Fault{Kind: KindBridge, Role: RoleLeader, Node: 2, Groups: g([]sim.NodeID{0}, []sim.NodeID{1})}), 5, 3, "Node = n2: must be unset (n0) when Role = leader"},
+		{"empty group beside roles", one(Fault{Kind: KindPartition, Groups: g(nil, nil), GroupRoles: [][]Role{{RoleLeader}}}), 5, 3, "Groups[1] = {}: empty group"},
 		{"cut to nowhere", one(Fault{Kind: KindCut, From: 1, To: 7}), 5, 3, "To = n7: no such node"},
 		{"clog from nowhere", one(Fault{Kind: KindClog, From: -2, To: 1, Duration: ms}), 5, 3, "From = n-2: no such node"},
 		{"from on ring", one(Fault{Kind: KindRing, From: 2}), 5, 3, "From->To = n2->n0: not used by ring"},

@@ -148,6 +148,29 @@ type cluster struct {
 	clients []sim.NodeID
 	failure *Failure
 	done    bool
+	// leaders is what the runner saw of leadership, for faults aimed at
+	// "last-leader" (see LastLeader).
+	leaders leaderHistory
+	// watchLeaders makes the runner look for a change of leader after
+	// every step, not only when a fault asks: set only when the plan aims
+	// at "last-leader", the one role that depends on history.
+	watchLeaders bool
+}
+
+// leaderHistory holds the last two distinct leaders seen: recent is the
+// latest, prev the one before it.
+type leaderHistory struct {
+	recent, prev         sim.NodeID
+	haveRecent, havePrev bool
+}
+
+// saw records that id leads now.
+func (h *leaderHistory) saw(id sim.NodeID) {
+	if h.haveRecent && h.recent == id {
+		return
+	}
+	h.prev, h.havePrev = h.recent, h.haveRecent
+	h.recent, h.haveRecent = id, true
 }
 
 func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
@@ -189,6 +212,7 @@ func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
 	if err := c.inj.Inject(s, net, p.Plan, c); err != nil {
 		return nil, err
 	}
+	c.watchLeaders = p.Plan.Uses(faults.RoleLastLeader)
 	if !p.Checks.CorrectnessOnly {
 		// The heal phase also ends random loss and duplication: whether the
 		// cluster keeps up under permanent heavy loss is a performance
@@ -252,7 +276,8 @@ func (r recorder) Complete(client sim.NodeID, seq uint64, output any) {
 }
 
 // Leader implements faults.Roles: the running server that believes it
-// leads at the highest ballot.
+// leads at the highest ballot. Each call also records the leader in the
+// history LastLeader reads.
 func (c *cluster) Leader() (sim.NodeID, bool) {
 	best, found := sim.NodeID(-1), false
 	var bestBallot protocol.Ballot
@@ -265,7 +290,24 @@ func (c *cluster) Leader() (sim.NodeID, bool) {
 			best, bestBallot, found = sim.NodeID(id), b, true
 		}
 	}
+	if found {
+		c.leaders.saw(best)
+	}
 	return best, found
+}
+
+// LastLeader implements faults.Roles: the most recent server, other than
+// the current leader, that the runner saw leading; with no current leader,
+// the most recent leader (it may have crashed since). A leader is "seen"
+// by Leader, which a run whose plan aims at "last-leader" calls after
+// every step, so no change of leader goes unseen there; in other runs
+// only the faults' own calls feed the history, and nothing reads it.
+// False before the first change of leader.
+func (c *cluster) LastLeader() (sim.NodeID, bool) {
+	if _, ok := c.Leader(); ok {
+		return c.leaders.prev, c.leaders.havePrev
+	}
+	return c.leaders.recent, c.leaders.haveRecent
 }
 
 // run drives the simulation: the fault phase, then (unless
@@ -277,6 +319,9 @@ func (c *cluster) run() sim.Outcome {
 	steps := 0
 	stop := func() bool {
 		steps++
+		if c.watchLeaders {
+			c.Leader() // records a change of leader for LastLeader
+		}
 		if f := c.layers.observe(); f != nil {
 			c.failure = f
 			return true

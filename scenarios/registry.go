@@ -137,29 +137,72 @@ func buildRegistry() map[string]*Scenario {
 		Checks:          Checks{CorrectnessOnly: true},
 	})
 	for _, name := range faults.Nemeses() {
-		base = append(base, &Scenario{
-			Name:          "nemesis-" + name,
-			Description:   "the " + name + " nemesis: " + faults.NemesisDoc(name),
-			ServerChoices: []int{3, 5},
-			Workload:      defaultWorkload(),
-			Network:       network.Unordered(),
-			Faults:        FaultsNemesis,
-			Nemesis:       name,
-			FaultGen:      faults.GenConfig{MajorityDown: true},
-		})
+		base = append(base, nemesisScenario(name))
 	}
 	m := map[string]*Scenario{}
 	for _, sc := range base {
-		m[sc.Name] = sc
-		for _, n := range []int{3, 5} {
-			v := *sc
-			v.Name = fmt.Sprintf("%s-%d", sc.Name, n)
-			v.Description = fmt.Sprintf("%s (%d servers)", sc.Description, n)
-			v.ServerChoices = []int{n}
-			m[v.Name] = &v
+		for _, v := range withSizes(sc) {
+			m[v.Name] = v
 		}
 	}
 	return m
+}
+
+// nemesisScenario is the scenario nemesis-NAME of the named nemesis.
+func nemesisScenario(name string) *Scenario {
+	return &Scenario{
+		Name:          "nemesis-" + name,
+		Description:   "the " + name + " nemesis: " + faults.NemesisDoc(name),
+		ServerChoices: []int{3, 5},
+		Workload:      defaultWorkload(),
+		Network:       network.Unordered(),
+		Faults:        FaultsNemesis,
+		Nemesis:       name,
+		FaultGen:      faults.GenConfig{MajorityDown: true},
+	}
+}
+
+// withSizes returns sc and its variants with the cluster size fixed,
+// NAME-3 and NAME-5.
+func withSizes(sc *Scenario) []*Scenario {
+	out := []*Scenario{sc}
+	for _, n := range []int{3, 5} {
+		v := *sc
+		v.Name = fmt.Sprintf("%s-%d", sc.Name, n)
+		v.Description = fmt.Sprintf("%s (%d servers)", sc.Description, n)
+		v.ServerChoices = []int{n}
+		out = append(out, &v)
+	}
+	return out
+}
+
+// lateNemeses are the scenarios of nemeses registered after the registry
+// was built (faults.RegisterNemesis from a user's package, whose init runs
+// after this package's), built when asked for, so that they are named and
+// run like the rest.
+func lateNemeses() []*Scenario {
+	var out []*Scenario
+	for _, name := range faults.Nemeses() {
+		if _, built := registry["nemesis-"+name]; !built {
+			out = append(out, withSizes(nemesisScenario(name))...)
+		}
+	}
+	return out
+}
+
+// lookup finds a named scenario in the registry or among lateNemeses.
+func lookup(name string) (*Scenario, bool) {
+	if sc, ok := registry[name]; ok {
+		return sc, true
+	}
+	if strings.HasPrefix(name, "nemesis-") {
+		for _, sc := range lateNemeses() {
+			if sc.Name == name {
+				return sc, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // expect builds expectations that each path is reached within n seeds.
@@ -184,7 +227,7 @@ func Lookup(name string) (*Scenario, error) { return LookupFor(DefaultProtocol, 
 // LookupFor returns a copy of the named scenario running the named
 // protocol, with that protocol's expectations for it.
 func LookupFor(protocolName, name string) (*Scenario, error) {
-	sc, ok := registry[name]
+	sc, ok := lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("unknown scenario %q (have: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -202,7 +245,7 @@ func LookupFor(protocolName, name string) (*Scenario, error) {
 func baseName(name string) string {
 	for _, suffix := range []string{"-3", "-5"} {
 		if b, ok := strings.CutSuffix(name, suffix); ok {
-			if _, known := registry[b]; known {
+			if _, known := lookup(b); known {
 				return b
 			}
 		}
@@ -210,11 +253,15 @@ func baseName(name string) string {
 	return name
 }
 
-// Names lists the scenarios, sorted.
+// Names lists the scenarios, sorted, with those of nemeses registered
+// since the registry was built.
 func Names() []string {
 	names := make([]string, 0, len(registry))
 	for n := range registry {
 		names = append(names, n)
+	}
+	for _, sc := range lateNemeses() {
+		names = append(names, sc.Name)
 	}
 	sort.Strings(names)
 	return names
