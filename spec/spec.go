@@ -13,6 +13,7 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -128,7 +129,9 @@ func DecodeStrict(raw json.RawMessage, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	// Only white space may follow the value. (Decoder.More reports false
+	// before a stray ']' or '}', so it cannot tell.)
+	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("trailing data after the JSON value")
 	}
 	return nil
