@@ -10,6 +10,9 @@ DET_PKGS  := ./sim/... ./network/... ./faults/... ./replica/... ./protocol/... .
 EXAMPLES  := examples/toy
 SCENARIO  ?= chaos
 SEED      ?=
+# PROTOCOL picks the system under test for make sim and make replay
+# (default: the paxossim command's, multipaxos).
+PROTOCOL  ?=
 SEEDS     ?= 2000
 FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
@@ -86,11 +89,11 @@ bench:
 	$(GO) run ./cmd/paxossim bench -seeds $(BENCH_SEEDS) $(if $(UPDATE),-readme README.md)
 
 sim:
-	$(GO) run ./cmd/paxossim run -scenario $(SCENARIO) -seeds $(SEEDS)
+	$(GO) run ./cmd/paxossim run -scenario $(SCENARIO) -seeds $(SEEDS) $(if $(PROTOCOL),-protocol $(PROTOCOL))
 
 replay:
-	@if [ -z "$(SEED)" ]; then echo "usage: make replay SEED=N [SCENARIO=$(SCENARIO)] [MUTANT=name]"; exit 2; fi
-	$(GO) run ./cmd/paxossim replay -scenario $(SCENARIO) -seed $(SEED) $(if $(MUTANT),-mutant $(MUTANT)) -trace
+	@if [ -z "$(SEED)" ]; then echo "usage: make replay SEED=N [SCENARIO=$(SCENARIO)] [PROTOCOL=name] [MUTANT=name]"; exit 2; fi
+	$(GO) run ./cmd/paxossim replay -scenario $(SCENARIO) -seed $(SEED) $(if $(PROTOCOL),-protocol $(PROTOCOL)) $(if $(MUTANT),-mutant $(MUTANT)) -trace
 
 fuzz:
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzCluster$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
