@@ -153,10 +153,11 @@ type ClientSetup struct {
 	// Recorder records the history; the client must call it exactly as
 	// its documentation says, or the run fails.
 	Recorder Recorder
-	// StartAfter delays the first operation of incarnation 0; a think
-	// time drawn from [ThinkMin, ThinkMax] separates an answer from the
-	// next operation.
-	StartAfter, ThinkMin, ThinkMax sim.Duration
+	// StartAfter delays the first operation of incarnation 0, plus a
+	// delay the client draws from [0, StartSpread); a think time drawn
+	// from [ThinkMin, ThinkMax] separates an answer from the next
+	// operation.
+	StartAfter, StartSpread, ThinkMin, ThinkMax sim.Duration
 	// RequestTimeout, RedirectBackoff and RetriesMax are the run's client
 	// timing (see runner.ClientConfig).
 	RequestTimeout, RedirectBackoff sim.Duration

@@ -36,12 +36,13 @@ type ClientStats struct {
 
 // clientSetup is what every client of a run shares.
 type clientSetup struct {
-	servers  []sim.NodeID
-	codec    protocol.Codec
-	rec      *history
-	cfg      ClientConfig
-	think    [2]sim.Duration
-	startDly sim.Duration
+	servers     []sim.NodeID
+	codec       protocol.Codec
+	rec         *history
+	cfg         ClientConfig
+	think       [2]sim.Duration
+	startDly    sim.Duration
+	startSpread sim.Duration
 }
 
 // opSource is one client's operation stream. It lives outside the client
@@ -89,8 +90,12 @@ func (c *client) Start(env sim.Env) {
 	c.env = env
 	c.seqBase = uint64(env.Incarnation()) << 32
 	c.target = c.setup.servers[env.Rand().IntN(len(c.setup.servers))]
-	if c.setup.startDly > 0 && env.Incarnation() == 0 {
-		env.SetTimer(thinkTimer, c.setup.startDly)
+	if env.Incarnation() == 0 && (c.setup.startDly > 0 || c.setup.startSpread > 0) {
+		d := c.setup.startDly
+		if c.setup.startSpread > 0 {
+			d += sim.Duration(env.Rand().Int64N(int64(c.setup.startSpread)))
+		}
+		env.SetTimer(thinkTimer, d)
 		return
 	}
 	c.next()

@@ -64,8 +64,13 @@ type Workload struct {
 	// after the cluster's first election keeps operations from spanning
 	// it: an operation open for hundreds of milliseconds next to many
 	// short ones is what makes a history expensive for the checker.
-	StartAfter sim.Duration    `json:"start_after"`
-	Spec       json.RawMessage `json:"spec"`
+	StartAfter sim.Duration `json:"start_after"`
+	// StartSpread staggers the clients' first operations: each client
+	// starts at StartAfter plus a delay drawn from [0, StartSpread) of its
+	// own stream, so the first operations of every client do not all
+	// overlap. 0: every client starts at StartAfter.
+	StartSpread sim.Duration    `json:"start_spread"`
+	Spec        json.RawMessage `json:"spec"`
 }
 
 // ClientConfig holds the generic client's timeouts.
@@ -242,6 +247,9 @@ func (w *Workload) validate(specName string) error {
 	}
 	if w.StartAfter < 0 || w.StartAfter > MaxSimulated {
 		bad("start_after = %v: need 0 to %v", w.StartAfter, MaxSimulated)
+	}
+	if w.StartSpread < 0 || w.StartSpread > MaxSimulated {
+		bad("start_spread = %v: need 0 to %v", w.StartSpread, MaxSimulated)
 	}
 	sp, err := spec.Lookup(specName)
 	if err != nil {

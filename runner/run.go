@@ -236,7 +236,7 @@ func (c *cluster) addClients(wl spec.Workload, servers []sim.NodeID) error {
 	p := c.p
 	if c.proto.ClientNode == nil {
 		setup := &clientSetup{servers: servers, codec: c.proto.Codec, rec: c.hist, cfg: p.Client,
-			think: [2]sim.Duration{p.Workload.ThinkMin, p.Workload.ThinkMax}, startDly: p.Workload.StartAfter}
+			think: [2]sim.Duration{p.Workload.ThinkMin, p.Workload.ThinkMax}, startDly: p.Workload.StartAfter, startSpread: p.Workload.StartSpread}
 		for i := 0; i < p.Workload.Clients; i++ {
 			src := &opSource{w: wl, ops: p.Workload.Ops}
 			c.clients = append(c.clients, c.s.AddNode(func(sim.NodeID) sim.Node { return &client{setup: setup, src: src} }))
@@ -249,7 +249,7 @@ func (c *cluster) addClients(wl spec.Workload, servers []sim.NodeID) error {
 			Servers:    servers,
 			Next:       func(r *rand.Rand, id sim.NodeID) (any, bool) { return src.draw(r, id) },
 			Recorder:   recorder{c.hist},
-			StartAfter: p.Workload.StartAfter, ThinkMin: p.Workload.ThinkMin, ThinkMax: p.Workload.ThinkMax,
+			StartAfter: p.Workload.StartAfter, StartSpread: p.Workload.StartSpread, ThinkMin: p.Workload.ThinkMin, ThinkMax: p.Workload.ThinkMax,
 			RequestTimeout: p.Client.RequestTimeout, RedirectBackoff: p.Client.RedirectBackoff, RetriesMax: p.Client.RetriesMax,
 		})
 		if err != nil {

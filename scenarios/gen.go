@@ -100,7 +100,8 @@ func RunGen(protocolName, mutant string) *rapid.Generator[Params] {
 			Ops:     rapid.IntRange(1, genOpsMax).Draw(t, "ops"),
 			// Not drawn: clients that start during the first election make
 			// histories the checker cannot settle (see Workload.StartAfter).
-			StartAfter: DefaultStartAfter,
+			StartAfter:  DefaultStartAfter,
+			StartSpread: DefaultStartSpread,
 		}
 		w.Spec = variants[rapid.IntRange(0, len(variants)-1).Draw(t, "workload")]
 		think := genThinks[rapid.IntRange(0, len(genThinks)-1).Draw(t, "think")]

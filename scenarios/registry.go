@@ -25,7 +25,7 @@ const DefaultProtocol = multipaxos.Name
 // operation, so 3 to 4 seconds), so that faults hit a cluster under load
 // rather than an idle one.
 func defaultWorkload() runner.Workload {
-	return runner.Workload{Clients: 5, Ops: 40, ThinkMin: 30 * sim.Millisecond, ThinkMax: 130 * sim.Millisecond, StartAfter: DefaultStartAfter}
+	return runner.Workload{Clients: 5, Ops: 40, ThinkMin: 30 * sim.Millisecond, ThinkMax: 130 * sim.Millisecond, StartAfter: DefaultStartAfter, StartSpread: DefaultStartSpread}
 }
 
 // registry holds the named scenarios, protocol-free: a scenario is a

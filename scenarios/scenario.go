@@ -98,6 +98,9 @@ const (
 	// DefaultStartAfter is the named scenarios' Workload.StartAfter: past
 	// the default election timeout (at most 500ms) plus a round trip.
 	DefaultStartAfter = 600 * sim.Millisecond
+	// DefaultStartSpread staggers the named scenarios' clients over their
+	// first 100ms, so that their first operations do not all overlap.
+	DefaultStartSpread = 100 * sim.Millisecond
 )
 
 // Validate reports a scenario that cannot run, naming the field and value.
@@ -310,7 +313,7 @@ func Knobs(p *runner.Params) KnobList {
 
 func workloadString(p *runner.Params) string {
 	w := p.Workload
-	s := fmt.Sprintf("clients=%d ops/client=%d think=[%v,%v] start=%v", w.Clients, w.Ops, w.ThinkMin, w.ThinkMax, w.StartAfter)
+	s := fmt.Sprintf("clients=%d ops/client=%d think=[%v,%v] start=%v+[0,%v)", w.Clients, w.Ops, w.ThinkMin, w.ThinkMax, w.StartAfter, w.StartSpread)
 	if proto, err := protocol.Lookup(p.Protocol); err == nil {
 		if sp, err := spec.Lookup(proto.Spec); err == nil {
 			if wl, err := sp.Workload(w.Spec); err == nil {
