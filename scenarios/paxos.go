@@ -9,6 +9,7 @@ import (
 // expectations per scenario and its mutant targets, measured as
 // MultiPaxos's were.
 func init() {
+	builtin[paxos.Name] = true
 	expectations[paxos.Name] = paxosExpectations
 	mutantTargets = append(mutantTargets, paxosMutantTargets...)
 }

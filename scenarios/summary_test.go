@@ -36,3 +36,14 @@ func TestTraceFileNamesItsRun(t *testing.T) {
 	assert.Regexp(t, `^# paxossim trace: scenario=calm-3 protocol=multipaxos seed=1 mutant=execute-before-commit revision=\S+ trace_hash=[0-9a-f]{16}$`, lines[0])
 	assert.True(t, strings.HasPrefix(lines[1], "t="), "events follow: %q", lines[1])
 }
+
+// Both built-in protocols replay from the paxossim command as well as from
+// go test; the command line names the protocol.
+func TestReplayCommandsForTheBuiltInPaxos(t *testing.T) {
+	sc, err := LookupFor("paxos", "calm-3")
+	require.NoError(t, err)
+	res := Run(sc, 1, "", RunOptions{SkipLinearizability: true})
+	goTest, cli := ReplayCommands(&res, "")
+	assert.Equal(t, "go test ./scenarios -run '^TestSeeds$' -paxossim.scenario=calm-3 -paxossim.seed=1 -paxossim.protocol=paxos -paxossim.trace", goTest)
+	assert.Equal(t, "go run ./cmd/paxossim replay -scenario calm-3 -seed 1 -protocol paxos -trace", cli)
+}
