@@ -102,6 +102,14 @@ func listProtocol(w io.Writer, proto *protocol.Protocol) {
 	}
 	rows = append(rows, row{protocol.ProbeClientRetry, protocol.ProbeClientRetryDescription})
 	writeRows(w, "      ", rows)
+	if len(proto.Layers) > 0 {
+		fmt.Fprintln(w, "    layers (each checked against its own model, bottom up; a bug fails check \"layer\"):")
+		rows = rows[:0]
+		for _, l := range proto.Layers {
+			rows = append(rows, row{l.Name, l.Description})
+		}
+		writeRows(w, "      ", rows)
+	}
 }
 
 // describeSpec says what a spec's default workload is and which protocols
