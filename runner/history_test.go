@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,4 +39,15 @@ func TestHistoryRecordsAtTrueTime(t *testing.T) {
 		assert.Greater(t, op.Return, int64(10*sim.Millisecond), "an open operation stays open past the end")
 	}
 	assert.Equal(t, 1, h.completed)
+}
+
+// A plan.json with no params.json beside it says so, naming both files.
+func TestLoadParamsPlanWithoutParams(t *testing.T) {
+	dir := t.TempDir()
+	plan := dir + "/plan.json"
+	require.NoError(t, os.WriteFile(plan, []byte(`{"faults":[]}`), 0o644))
+	_, err := LoadParams(plan)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "plan.json replays the params.json next to it")
+	assert.Contains(t, err.Error(), dir+"/params.json")
 }

@@ -300,11 +300,15 @@ const MaxParamsFile = 64 << 20
 // params.json, or the plan.json next to one (an artifacts directory's),
 // which replays its params.json. Unknown fields are errors.
 func LoadParams(path string) (Params, error) {
+	plan := ""
 	if filepath.Base(path) == "plan.json" {
-		path = filepath.Join(filepath.Dir(path), "params.json")
+		plan, path = path, filepath.Join(filepath.Dir(path), "params.json")
 	}
 	f, err := os.Open(path)
 	if err != nil {
+		if plan != "" && errors.Is(err, os.ErrNotExist) {
+			return Params{}, fmt.Errorf("%s: a plan.json replays the params.json next to it, and there is none (%s)", plan, path)
+		}
 		return Params{}, err
 	}
 	defer f.Close()
