@@ -1,12 +1,21 @@
 // Package lincheck judges a client history against a spec's sequential
-// model for linearizability, with porcupine: it adapts a spec.Model to a
-// porcupine.Model (partitioned by the spec's PartitionKey, in sorted key
-// order so that the result and its HTML never depend on map order), and
-// names the first partition that is not linearizable.
+// model for linearizability, one partition of the spec at a time (a key of
+// the KV store), in sorted key order so that the result never depends on
+// map order.
 //
-// The search is bounded by wall time, so its verdict is ok, violation or
-// unknown, and unknown is never a pass. The check runs after the
-// simulation, outside the deterministic run path (package runner).
+// Two checkers share the work. When the spec describes its operations as
+// reads and writes of written values (spec.Model.Access) and a partition's
+// written values are unique, which the workloads ensure, the exact checker
+// (exact.go, with its correctness argument) decides the partition without
+// search in O(n log n), whatever the concurrency: ok or violation, never
+// unknown, with the few operations that prove a violation. Any other
+// partition goes to porcupine's search, bounded by a budget of model steps,
+// so that its verdict (ok, violation, or unknown when the budget runs out)
+// is the same on every machine; unknown is never a pass. Porcupine also
+// cross-checks the exact checker in the tests and draws the HTML page.
+//
+// The check runs after the simulation, outside the deterministic run path
+// (package runner).
 package lincheck
 
 import (
@@ -14,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -29,7 +39,7 @@ type Verdict string
 const (
 	Ok        Verdict = "ok"        // linearizable
 	Violation Verdict = "violation" // not linearizable
-	Unknown   Verdict = "unknown"   // the checker ran out of time; never a pass
+	Unknown   Verdict = "unknown"   // the search ran out of budget (or time); never a pass
 )
 
 // Model adapts a spec's model to porcupine. Each call returns a fresh
@@ -132,54 +142,248 @@ func Prepare(m spec.Model, ops []spec.Operation) []porcupine.Operation {
 	return out
 }
 
-func verdict(r porcupine.CheckResult) Verdict {
-	switch r {
-	case porcupine.Ok:
-		return Ok
-	case porcupine.Illegal:
-		return Violation
+// Checker selects how partitions are judged.
+type Checker string
+
+// The checkers.
+const (
+	// Auto judges a partition exactly when the spec and the history allow
+	// it, and by search otherwise: the default.
+	Auto Checker = "auto"
+	// Exact insists on the exact checker: a partition it cannot judge is
+	// unknown, with the reason.
+	Exact Checker = "exact"
+	// Porcupine always searches (bounded by Budget).
+	Porcupine Checker = "porcupine"
+)
+
+// ParseChecker reads a checker's name ("" is Auto).
+func ParseChecker(s string) (Checker, error) {
+	switch Checker(s) {
+	case "", Auto:
+		return Auto, nil
+	case Exact, Porcupine:
+		return Checker(s), nil
 	}
-	return Unknown
+	return "", fmt.Errorf("unknown checker %q (want auto, exact or porcupine)", s)
 }
 
-// Check judges a history, bounded by timeout of wall time (0: no bound).
-func Check(m spec.Model, ops []spec.Operation, timeout time.Duration) Verdict {
-	return verdict(porcupine.CheckOperationsTimeout(Model(m), Prepare(m, ops), timeout))
+// DefaultBudget is the search budget per partition, in model steps: about
+// a second or two of search, and enough for any history of today's
+// scenarios that the exact checker does not take.
+const DefaultBudget = 20_000_000
+
+// MaxBudget bounds a budget from a file or a flag.
+const MaxBudget = 1 << 40
+
+// Options select and bound the check.
+type Options struct {
+	Checker Checker
+	// Budget bounds porcupine's search in model steps per partition (0:
+	// DefaultBudget). It is what makes an unknown verdict reproducible.
+	Budget int64
+	// Timeout also bounds the search in wall time (0: no bound). A verdict
+	// bounded by it depends on the machine, so runs never set it; an
+	// interactive recheck may.
+	Timeout time.Duration
 }
 
-// CheckVerbose judges a history and returns what porcupine.Visualize needs
-// for the HTML (with Model(m) as its model).
-func CheckVerbose(m spec.Model, ops []spec.Operation, timeout time.Duration) (Verdict, porcupine.LinearizationInfo) {
-	r, info := porcupine.CheckOperationsVerbose(Model(m), Prepare(m, ops), timeout)
-	return verdict(r), info
+func (o Options) budget() int64 {
+	if o.Budget > 0 {
+		return o.Budget
+	}
+	return DefaultBudget
 }
 
-// FirstBad names the first partition, in sorted key order, that is not
-// linearizable, with its operations.
-func FirstBad(m spec.Model, ops []spec.Operation, timeout time.Duration) string {
-	pm := Model(m)
+// Result is the verdict on a history, with its explanation.
+type Result struct {
+	Verdict Verdict
+	// Key is the partition the verdict comes from when it is not ok (""
+	// for a spec with one partition).
+	Key string
+	// Checker is what judged that partition: "exact" or "porcupine"; for
+	// an ok verdict, what judged the partitions ("exact+porcupine" for
+	// both).
+	Checker Checker
+	// Explanation says why, for a violation or an unknown verdict.
+	Explanation string
+	// Ops are the history indexes of the operations the explanation
+	// names: for the exact checker the few that prove the violation, for
+	// the search the whole partition.
+	Ops []int
+	// Exact and Searched count the partitions each checker judged, and
+	// Steps the model steps the search took.
+	Exact, Searched int
+	Steps           int64
+}
+
+// Judge checks a history. A violation ends the check at the first bad
+// partition; an unknown partition is remembered and the check goes on, in
+// case a later partition is a violation (the stronger news).
+func Judge(m spec.Model, ops []spec.Operation, o Options) Result {
 	prepared := Prepare(m, ops)
-	parts := [][]porcupine.Operation{prepared}
-	if pm.Partition != nil {
-		parts = pm.Partition(prepared)
-	}
-	for _, part := range parts {
-		if porcupine.CheckOperationsTimeout(pm, part, timeout) != porcupine.Illegal {
-			continue
-		}
-		what := "the history"
+	res := Result{Verdict: Ok}
+	var unknown *Result
+	for _, part := range partitionIndexes(m, ops) {
+		key := ""
 		if m.PartitionKey != nil {
-			what = fmt.Sprintf("key %q", m.PartitionKey(part[0].Input))
+			key = m.PartitionKey(ops[part[0]].Input)
 		}
-		s := fmt.Sprintf("%s is not linearizable (%d operations):", what, len(part))
-		for i, op := range part {
-			if i == 40 {
-				s += fmt.Sprintf("\n  ... %d more", len(part)-i)
-				break
+		r := judgePartition(m, ops, prepared, part, o)
+		r.Key = key
+		res.Exact += r.Exact
+		res.Searched += r.Searched
+		res.Steps += r.Steps
+		switch r.Verdict {
+		case Violation:
+			r.Exact, r.Searched, r.Steps = res.Exact, res.Searched, res.Steps
+			return r
+		case Unknown:
+			if unknown == nil {
+				unknown = &r
 			}
-			s += fmt.Sprintf("\n  n%d [%v, %v] %s", op.ClientId, sim.Time(op.Call), sim.Time(op.Return), m.DescribeOperation(op.Input, op.Output))
 		}
-		return s
 	}
-	return "the history is not linearizable (no single partition is: a checker inconsistency)"
+	if unknown != nil {
+		unknown.Exact, unknown.Searched, unknown.Steps = res.Exact, res.Searched, res.Steps
+		return *unknown
+	}
+	switch {
+	case res.Searched == 0:
+		res.Checker = Exact
+	case res.Exact == 0:
+		res.Checker = Porcupine
+	default:
+		res.Checker = Exact + "+" + Porcupine
+	}
+	return res
+}
+
+// partitionIndexes groups history indexes by partition key, in sorted key
+// order, keeping history order within a key.
+func partitionIndexes(m spec.Model, ops []spec.Operation) [][]int {
+	if len(ops) == 0 {
+		return nil
+	}
+	if m.PartitionKey == nil {
+		all := make([]int, len(ops))
+		for i := range all {
+			all[i] = i
+		}
+		return [][]int{all}
+	}
+	keys := make([]string, len(ops))
+	idx := make([]int, len(ops))
+	for i, op := range ops {
+		keys[i], idx[i] = m.PartitionKey(op.Input), i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
+	var parts [][]int
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && keys[idx[j]] == keys[idx[i]] {
+			j++
+		}
+		parts = append(parts, idx[i:j:j])
+		i = j
+	}
+	return parts
+}
+
+func judgePartition(m spec.Model, ops []spec.Operation, prepared []porcupine.Operation, part []int, o Options) Result {
+	if o.Checker != Porcupine && m.Access != nil {
+		r, na := checkExact(m, ops, part)
+		if na == nil {
+			return Result{Verdict: r.verdict, Checker: Exact, Explanation: r.why, Ops: r.ops, Exact: 1}
+		}
+		if o.Checker == Exact {
+			return Result{Verdict: Unknown, Checker: Exact, Explanation: "the exact checker cannot judge this partition: " + na.why}
+		}
+	}
+	sub := make([]porcupine.Operation, len(part))
+	for i, j := range part {
+		sub[i] = prepared[j]
+	}
+	v, steps := search(m, sub, o)
+	r := Result{Verdict: v, Checker: Porcupine, Searched: 1, Steps: steps}
+	switch v {
+	case Violation:
+		r.Ops = slices.Clone(part)
+		r.Explanation = describePartition(m, ops, part)
+	case Unknown:
+		if steps > o.budget() {
+			r.Explanation = fmt.Sprintf("the search did not finish within its budget of %d model steps (%d operations); raise the budget, or allow unknown verdicts", o.budget(), len(part))
+		} else {
+			r.Explanation = fmt.Sprintf("the search did not finish within %v of wall time (%d operations)", o.Timeout, len(part))
+		}
+	}
+	return r
+}
+
+// search runs porcupine on one partition, counting model steps; past the
+// budget every step fails, which ends the search quickly, and the verdict
+// is unknown whatever porcupine concluded. One partition is one goroutine
+// inside porcupine, so the count, and the verdict, are deterministic.
+func search(m spec.Model, part []porcupine.Operation, o Options) (Verdict, int64) {
+	pm := Model(m)
+	pm.Partition, pm.PartitionEvent = nil, nil
+	var steps int64
+	budget := o.budget()
+	step := pm.Step
+	pm.Step = func(state, input, output any) (bool, any) {
+		steps++
+		if steps > budget {
+			return false, state
+		}
+		return step(state, input, output)
+	}
+	r := porcupine.CheckOperationsTimeout(pm, part, o.Timeout)
+	switch {
+	case steps > budget:
+		return Unknown, steps
+	case r == porcupine.Ok:
+		return Ok, steps
+	case r == porcupine.Illegal:
+		return Violation, steps
+	}
+	return Unknown, steps
+}
+
+// describePartition lists a partition's operations, for a violation the
+// search found.
+func describePartition(m spec.Model, ops []spec.Operation, part []int) string {
+	what := "the history"
+	if m.PartitionKey != nil {
+		what = fmt.Sprintf("key %q", m.PartitionKey(ops[part[0]].Input))
+	}
+	s := fmt.Sprintf("%s is not linearizable (%d operations):", what, len(part))
+	for i, j := range part {
+		if i == 40 {
+			s += fmt.Sprintf("\n  ... %d more", len(part)-i)
+			break
+		}
+		op := ops[j]
+		s += fmt.Sprintf("\n  n%d [%v, %s] %s", op.Client, sim.Time(op.Call), returnTime(op), m.DescribeOperation(op.Input, op.Output))
+	}
+	return s
+}
+
+// CheckVerbose searches the whole history with porcupine for what
+// porcupine.Visualize needs (with Model(m) as its model). The budget bounds
+// all partitions together (porcupine searches them concurrently), so the
+// partial linearizations it returns are for display only: the verdict of
+// record is Judge's.
+func CheckVerbose(m spec.Model, ops []spec.Operation, o Options) porcupine.LinearizationInfo {
+	pm := Model(m)
+	var steps atomic.Int64
+	budget := o.budget()
+	step := pm.Step
+	pm.Step = func(state, input, output any) (bool, any) {
+		if steps.Add(1) > budget {
+			return false, state
+		}
+		return step(state, input, output)
+	}
+	_, info := porcupine.CheckOperationsVerbose(pm, Prepare(m, ops), o.Timeout)
+	return info
 }

@@ -64,15 +64,60 @@ type kvCase struct {
 	want lincheck.Verdict
 }
 
+// check judges with the default options.
+func check(m spec.Model, ops []spec.Operation) lincheck.Verdict {
+	return lincheck.Judge(m, ops, lincheck.Options{}).Verdict
+}
+
+// runKVCases judges each case by search, then again with its values made
+// unique tokens ("1" -> "1;", a read of "12" -> "1;2;"), where the default
+// check is the exact checker, which must agree.
 func runKVCases(t *testing.T, cases []kvCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, lincheck.Check(model, c.ops, 10*time.Second))
-			got, _ := lincheck.CheckVerbose(model, c.ops, 10*time.Second)
-			assert.Equal(t, c.want, got, "CheckVerbose agrees")
+			assert.Equal(t, c.want, lincheck.Judge(model, c.ops, lincheck.Options{Checker: lincheck.Porcupine}).Verdict)
+			ops, ok := tokenized(c.ops)
+			if !ok {
+				return
+			}
+			r := lincheck.Judge(model, ops, lincheck.Options{})
+			assert.Equal(t, c.want, r.Verdict, "exact: %s", r.Explanation)
+			if len(ops) > 0 {
+				assert.Equal(t, lincheck.Exact, r.Checker)
+			}
+			if r.Verdict == lincheck.Violation {
+				assert.NotEmpty(t, r.Explanation)
+				assert.NotEmpty(t, r.Ops)
+			}
+			assert.Equal(t, c.want, lincheck.Judge(model, ops, lincheck.Options{Checker: lincheck.Porcupine}).Verdict, "porcupine on the tokenized case")
 		})
 	}
+}
+
+// tokenized rewrites a history of one-character values in the workload's
+// token form; ok is false if a written value is not one character.
+func tokenized(ops []spec.Operation) ([]spec.Operation, bool) {
+	out := slices.Clone(ops)
+	for i, op := range out {
+		in := op.Input.(kv.Input)
+		if in.Op != kv.Get {
+			if len(in.Value) != 1 {
+				return nil, false
+			}
+			in.Value += ";"
+			out[i].Input = in
+			continue
+		}
+		if o, ok := op.Output.(kv.Output); ok {
+			var b strings.Builder
+			for _, c := range o.Value {
+				b.WriteString(string(c) + ";")
+			}
+			out[i].Output = kv.Output{Value: b.String()}
+		}
+	}
+	return out, true
 }
 
 // Reference: porcupine's own kv tests (kvModel, test_data/kv), as
@@ -220,7 +265,7 @@ func TestUnknownStaysOpenToTheEnd(t *testing.T) {
 		get(1, 30, 40, "x", "1"),
 	}
 	before := slices.Clone(ops)
-	assert.Equal(t, lincheck.Ok, lincheck.Check(model, ops, 10*time.Second))
+	assert.Equal(t, lincheck.Ok, check(model, ops))
 	assert.Equal(t, before, ops)
 
 	prepared := lincheck.Prepare(model, ops)
@@ -295,21 +340,38 @@ func TestPartitionIndependence(t *testing.T) {
 	whole := model
 	whole.PartitionKey = nil
 	assert.Nil(t, lincheck.Model(whole).Partition)
-	assert.Equal(t, lincheck.Ok, lincheck.Check(whole, []spec.Operation{put(0, 0, 10, "x", "1"), get(1, 20, 30, "x", "1")}, 10*time.Second))
+	assert.Equal(t, lincheck.Ok, check(whole, []spec.Operation{put(0, 0, 10, "x", "1"), get(1, 20, 30, "x", "1")}))
 }
 
-// The pathological history: many concurrent puts of distinct values and a
-// read of a value none wrote. Refuting it means trying every subset of the
-// puts (2^40 of them), so with a tiny timeout the checker must give up.
-func TestTimeoutGivesUnknown(t *testing.T) {
+// The pathological history for the search: many concurrent puts of
+// distinct values and a read of a value none wrote. Refuting it means trying
+// every subset of the puts (2^40 of them), so the search must give up at its
+// budget, with the same step count every time; a wall-time bound gives up
+// too. The exact checker refutes the token form at once.
+func TestBudgetGivesUnknown(t *testing.T) {
 	var ops []spec.Operation
 	for i := range 40 {
 		ops = append(ops, put(i, 0, 100, "x", strconv.Itoa(i)))
 	}
 	ops = append(ops, get(40, 200, 300, "x", "never written"))
-	assert.Equal(t, lincheck.Unknown, lincheck.Check(model, ops, time.Nanosecond))
-	v, _ := lincheck.CheckVerbose(model, ops, time.Nanosecond)
-	assert.Equal(t, lincheck.Unknown, v)
+	r := lincheck.Judge(model, ops, lincheck.Options{Budget: 100_000})
+	assert.Equal(t, lincheck.Unknown, r.Verdict)
+	assert.Equal(t, lincheck.Porcupine, r.Checker)
+	assert.Contains(t, r.Explanation, "budget of 100000 model steps")
+	again := lincheck.Judge(model, ops, lincheck.Options{Budget: 100_000})
+	assert.Equal(t, r, again, "a budget, unlike a timeout, gives the same result every time")
+	r = lincheck.Judge(model, ops, lincheck.Options{Timeout: time.Nanosecond})
+	assert.Equal(t, lincheck.Unknown, r.Verdict)
+	assert.Contains(t, r.Explanation, "wall time")
+
+	for i := range 40 {
+		ops[i] = put(i, 0, 100, "x", strconv.Itoa(i)+";")
+	}
+	r = lincheck.Judge(model, ops, lincheck.Options{Budget: 1})
+	assert.Equal(t, lincheck.Violation, r.Verdict)
+	assert.Equal(t, lincheck.Exact, r.Checker)
+	assert.Contains(t, r.Explanation, `observed "never written", which no operation on this key wrote`)
+	assert.Equal(t, []int{40}, r.Ops)
 }
 
 // TestFirstBadNamesTheKey: the report of a violation names the first key,
@@ -325,8 +387,11 @@ func TestFirstBadNamesTheKey(t *testing.T) {
 		get(3, 20, 30, "b", ""), // stale
 		unknown(appendOp(4, 5, 0, "b", "2")),
 	}
-	require.Equal(t, lincheck.Violation, lincheck.Check(model, ops, 10*time.Second))
-	fact := lincheck.FirstBad(model, ops, 10*time.Second)
+	r := lincheck.Judge(model, ops, lincheck.Options{})
+	require.Equal(t, lincheck.Violation, r.Verdict)
+	assert.Equal(t, "b", r.Key)
+	assert.Equal(t, []int{4, 5, 6}, r.Ops)
+	fact := r.Explanation
 	assert.True(t, strings.HasPrefix(fact, `key "b" is not linearizable (3 operations):`), fact)
 	assert.Contains(t, fact, "\n  n3 [0.000ms, 0.000ms] get(\"b\") -> \"\"")
 	assert.Contains(t, fact, `append("b", "2") -> unknown`)
@@ -341,20 +406,21 @@ func TestFirstBadNamesTheKey(t *testing.T) {
 		long = append(long, put(0, int64(10*i), int64(10*i+5), "x", strconv.Itoa(i)))
 	}
 	long = append(long, get(1, 1000, 1010, "x", "nope"))
-	fact = lincheck.FirstBad(whole, long, 10*time.Second)
+	fact = lincheck.Judge(whole, long, lincheck.Options{}).Explanation
 	assert.True(t, strings.HasPrefix(fact, "the history is not linearizable (51 operations):"), fact)
 	assert.Contains(t, fact, "... 11 more")
 }
 
 func TestDescribeAndVisualize(t *testing.T) {
 	// The HTML of a violating history with an unknown operation renders.
-	verdict, info := lincheck.CheckVerbose(model, []spec.Operation{
+	ops := []spec.Operation{
 		put(0, 0, 10, "x", "1"),
 		unknown(appendOp(1, 5, 0, "x", "2")),
 		get(2, 20, 30, "x", ""),
 		get(2, 20, 30, "y", ""),
-	}, 10*time.Second)
-	require.Equal(t, lincheck.Violation, verdict)
+	}
+	require.Equal(t, lincheck.Violation, check(model, ops))
+	info := lincheck.CheckVerbose(model, ops, lincheck.Options{})
 	var html bytes.Buffer
 	require.NoError(t, porcupine.Visualize(lincheck.Model(model), info, &html))
 	assert.Contains(t, html.String(), `put(\"x\", \"1\")`)
@@ -371,7 +437,7 @@ func TestInvalidHistoryPanics(t *testing.T) {
 	}{
 		{"input type", func(op *spec.Operation) { op.Input = "get x" }},
 		{"zero op", func(op *spec.Operation) { op.Input = kv.Input{Key: "x"} }},
-		{"op out of range", func(op *spec.Operation) { op.Input = kv.Input{Op: kv.Append + 1, Key: "x"} }},
+		{"op out of range", func(op *spec.Operation) { op.Input = kv.Input{Op: kv.CAS + 1, Key: "x"} }},
 		{"output type", func(op *spec.Operation) { op.Output = "" }},
 		{"nil output", func(op *spec.Operation) { op.Output = nil }},
 		{"return before call", func(op *spec.Operation) { op.Return = -1 }},
@@ -379,9 +445,8 @@ func TestInvalidHistoryPanics(t *testing.T) {
 		op := good
 		tt.mutate(&op)
 		hist := []spec.Operation{good, op}
-		assert.PanicsWithValue(t, panicOf(func() { lincheck.Prepare(model, hist) }), func() { lincheck.Check(model, hist, time.Second) }, tt.name)
-		assert.Panics(t, func() { lincheck.CheckVerbose(model, hist, time.Second) }, tt.name)
-		assert.Panics(t, func() { lincheck.FirstBad(model, hist, time.Second) }, tt.name)
+		assert.PanicsWithValue(t, panicOf(func() { lincheck.Prepare(model, hist) }), func() { lincheck.Judge(model, hist, lincheck.Options{}) }, tt.name)
+		assert.Panics(t, func() { lincheck.CheckVerbose(model, hist, lincheck.Options{}) }, tt.name)
 		msg, _ := panicOf(func() { lincheck.Prepare(model, hist) }).(string)
 		assert.True(t, strings.HasPrefix(msg, "lincheck: operation 1: "), "%s: %q names the operation", tt.name, msg)
 	}
@@ -406,7 +471,7 @@ func TestAgainstBruteForce(t *testing.T) {
 		if bruteForce(ops) {
 			want = lincheck.Ok
 		}
-		got := lincheck.Check(model, ops, 10*time.Second)
+		got := check(model, ops)
 		require.Equal(t, want, got, "trial %d: %v", trial, ops)
 		counts[got]++
 	}
@@ -443,6 +508,16 @@ func bruteForce(ops []spec.Operation) bool {
 			case kv.Append:
 				next = maps.Clone(state)
 				next[in.Key] = state[in.Key] + in.Value
+			case kv.CAS:
+				swaps := state[in.Key] == in.Expect
+				if !unk {
+					out := op.Output.(kv.Output)
+					ok = out.Value == state[in.Key] && out.OK == swaps
+				}
+				if swaps {
+					next = maps.Clone(state)
+					next[in.Key] = in.Value
+				}
 			}
 			found := (ok && try(next, left-1)) || (unk && try(state, left-1))
 			done[i] = false
@@ -602,7 +677,7 @@ func genHistory(rng *rand.Rand, clients, ops, keys int) []spec.Operation {
 
 func TestGeneratedHistoryIsLinearizable(t *testing.T) {
 	ops := genHistory(rand.New(rand.NewPCG(50, 0)), 50, 30, 10)
-	assert.Equal(t, lincheck.Ok, lincheck.Check(model, ops, time.Minute))
+	assert.Equal(t, lincheck.Ok, check(model, ops))
 
 	// Corrupting one read of a key that was written makes it a violation.
 	for i, op := range ops {
@@ -611,33 +686,33 @@ func TestGeneratedHistoryIsLinearizable(t *testing.T) {
 			break
 		}
 	}
-	assert.Equal(t, lincheck.Violation, lincheck.Check(model, ops, time.Minute))
+	assert.Equal(t, lincheck.Violation, check(model, ops))
 }
 
-// BenchmarkCheck checks a 50-client history of 1500 operations on 10 keys.
-// "verbose" computes the LinearizationInfo the HTML needs; "nohash" drops
-// the model's Hash to measure what the state hash buys.
+// BenchmarkCheck checks a 50-client history of 1500 operations on 10 keys
+// by search. "verbose" computes the LinearizationInfo the HTML needs;
+// "nohash" drops the model's Hash to measure what the state hash buys.
+// (The values are not tokens, so the exact checker does not apply; see
+// BenchmarkExact for it.)
 func BenchmarkCheck(b *testing.B) {
 	ops := genHistory(rand.New(rand.NewPCG(50, 0)), 50, 30, 10)
 	b.Run("Check", func(b *testing.B) {
 		for b.Loop() {
-			if v := lincheck.Check(model, ops, 0); v != lincheck.Ok {
+			if v := check(model, ops); v != lincheck.Ok {
 				b.Fatal(v)
 			}
 		}
 	})
 	b.Run("verbose", func(b *testing.B) {
 		for b.Loop() {
-			if v, _ := lincheck.CheckVerbose(model, ops, 0); v != lincheck.Ok {
-				b.Fatal(v)
-			}
+			lincheck.CheckVerbose(model, ops, lincheck.Options{})
 		}
 	})
 	b.Run("nohash", func(b *testing.B) {
 		m := model
 		m.Hash = nil
 		for b.Loop() {
-			if v := lincheck.Check(m, ops, 0); v != lincheck.Ok {
+			if v := check(m, ops); v != lincheck.Ok {
 				b.Fatal(v)
 			}
 		}

@@ -21,6 +21,7 @@ package paxossimtest
 import (
 	"flag"
 	"fmt"
+	"github.com/paxossim/paxossim/lincheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,13 +206,13 @@ func verdictLine(f *scenarios.Failure) string {
 }
 
 func recheck(t *testing.T, st Settings) {
-	v, fact, err := scenarios.Recheck(st.Recheck, 0)
+	r, err := scenarios.Recheck(st.Recheck, lincheck.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("linearizability: %s\n", v)
-	if v != scenarios.VerdictOk {
-		t.Errorf("recheck of %s: %s: %s", st.Recheck, v, fact)
+	fmt.Printf("linearizability: %s (%s checker)\n", r.Verdict, r.Checker)
+	if r.Verdict != scenarios.VerdictOk {
+		t.Errorf("recheck of %s: %s: %s", st.Recheck, r.Verdict, r.Explanation)
 	}
 }
 

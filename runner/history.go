@@ -18,6 +18,11 @@ type history struct {
 	open map[opKey]int // (client, seq) -> index into ops
 	// completed counts returned operations.
 	completed int
+	// obs is the workload, when it wants to see outputs.
+	obs spec.Observer
+	// last is the time of the last call or return recorded: each gets a
+	// time strictly after it (see at).
+	last int64
 }
 
 type opKey struct {
@@ -26,7 +31,7 @@ type opKey struct {
 }
 
 func newHistory(s *sim.Sim, ops int) *history {
-	return &history{s: s, ops: make([]spec.Operation, 0, ops), open: make(map[opKey]int, 8)}
+	return &history{s: s, ops: make([]spec.Operation, 0, ops), open: make(map[opKey]int, 8), last: -1}
 }
 
 func (h *history) invoke(client sim.NodeID, seq uint64, input any) {
@@ -38,10 +43,23 @@ func (h *history) invoke(client sim.NodeID, seq uint64, input any) {
 	h.ops = append(h.ops, spec.Operation{
 		Client: int(client),
 		Input:  input,
-		Call:   int64(h.s.Now()),
+		Call:   h.at(),
 		Output: spec.Unknown{},
 		Return: -1,
 	})
+}
+
+// at stamps a call or return: the simulated time, moved just past the
+// previous stamp when several land in one instant. Events of one instant
+// happen one after another in the simulation, so they are in real-time
+// order, and the checker must see them so: a client's reply and its next
+// call in the same instant would otherwise look concurrent, and a history
+// in which the client misses its own completed write would pass. A stamp
+// is at most a few nanoseconds past its true time, and stamps keep the
+// order of events.
+func (h *history) at() int64 {
+	h.last = max(int64(h.s.Now()), h.last+1)
+	return h.last
 }
 
 func (h *history) complete(client sim.NodeID, seq uint64, output any) {
@@ -53,10 +71,11 @@ func (h *history) complete(client sim.NodeID, seq uint64, output any) {
 	delete(h.open, k)
 	op := &h.ops[i]
 	op.Output = output
-	// A response in the same instant as the call still gets an interval
-	// of positive length.
-	op.Return = max(int64(h.s.Now()), op.Call+1)
+	op.Return = h.at()
 	h.completed++
+	if h.obs != nil {
+		h.obs.Observe(client, op.Input, output)
+	}
 }
 
 // operations returns the history with every open operation closed as
@@ -66,7 +85,7 @@ func (h *history) operations(end sim.Time) []spec.Operation {
 	copy(out, h.ops)
 	for i := range out {
 		if out[i].Return < 0 {
-			out[i].Return = max(int64(end), out[i].Call) + 1
+			out[i].Return = max(int64(end), h.last) + 1
 		}
 	}
 	return out

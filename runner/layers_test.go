@@ -165,7 +165,7 @@ func TestLayersOfAPaxosRun(t *testing.T) {
 			assert.NotEqual(t, spec.Unknown{}, op.Output, "%s: in a calm run every call returns", h.Name)
 			assert.Greater(t, op.Return, op.Call)
 		}
-		assert.Equal(t, lincheck.Ok, lincheck.Check(ly.Model, h.Ops, 10*time.Second), h.Name)
+		assert.Equal(t, lincheck.Ok, lincheck.Judge(ly.Model, h.Ops, lincheck.Options{}).Verdict, h.Name)
 	}
 	again := Simulate(p, Options{})
 	assert.Equal(t, res.Layers, again.Layers, "the same run, the same layer histories")

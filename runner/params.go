@@ -19,8 +19,9 @@ import (
 )
 
 // Schema is the version of the saved-run format (params.json). A file of
-// another version is refused with an error, never read as this one.
-const Schema = 1
+// another version is refused with an error, never read as this one, except
+// schema 1, which is migrated on load (see DecodeParams).
+const Schema = 2
 
 // Params is one run, fully drawn and fully resolved: everything a run needs
 // besides the low-level noise (latencies, election timeouts) that the
@@ -101,9 +102,11 @@ func DefaultClient() ClientConfig {
 
 // Checks configures how a run is judged.
 type Checks struct {
-	// CheckTimeout bounds the linearizability check, in wall time; past
-	// it the verdict is "unknown".
-	CheckTimeout sim.Duration `json:"check_timeout"`
+	// CheckBudget bounds the linearizability search (porcupine), in model
+	// steps per partition; past it the verdict is "unknown". Steps, not
+	// wall time, so that a verdict is the same on every machine. (The exact
+	// checker, which judges the KV workloads, needs no bound.)
+	CheckBudget int64 `json:"check_budget"`
 	// AllowUnknown lets an "unknown" verdict pass. Off by default: a check
 	// that could not finish is never reported as a pass.
 	AllowUnknown bool `json:"allow_unknown"`
@@ -120,13 +123,17 @@ type Checks struct {
 
 // Defaults for Checks.
 const (
-	DefaultLiveness     = 5 * sim.Second
-	DefaultCheckTimeout = 10 * sim.Second
+	DefaultLiveness = 5 * sim.Second
+	// DefaultCheckBudget is lincheck.DefaultBudget (a test keeps them
+	// equal; the run path does not import the checker).
+	DefaultCheckBudget = 20_000_000
+	// MaxCheckBudget is lincheck.MaxBudget.
+	MaxCheckBudget = 1 << 40
 )
 
 // DefaultChecks are the checks a scenario gets when it names none.
 func DefaultChecks() Checks {
-	return Checks{CheckTimeout: DefaultCheckTimeout, Liveness: DefaultLiveness, InvariantEvery: 1}
+	return Checks{CheckBudget: DefaultCheckBudget, Liveness: DefaultLiveness, InvariantEvery: 1}
 }
 
 // Bounds on a run's size, so that a hand-edited or hostile params file is
@@ -282,8 +289,8 @@ func (c ClientConfig) Validate() error {
 // Validate names the first bad field.
 func (c Checks) Validate() error {
 	switch {
-	case c.CheckTimeout <= 0:
-		return fmt.Errorf("params: checks: check_timeout = %v: must be > 0", c.CheckTimeout)
+	case c.CheckBudget <= 0 || c.CheckBudget > MaxCheckBudget:
+		return fmt.Errorf("params: checks: check_budget = %d: must be in 1..%d", c.CheckBudget, int64(MaxCheckBudget))
 	case c.Liveness <= 0 || c.Liveness > MaxSimulated:
 		return fmt.Errorf("params: checks: liveness = %v: must be in (0, %v]", c.Liveness, MaxSimulated)
 	case c.InvariantEvery < 1:
@@ -329,6 +336,10 @@ func LoadParams(path string) (Params, error) {
 
 // DecodeParams decodes and validates a saved run.
 func DecodeParams(data []byte) (Params, error) {
+	data, err := migrate(data)
+	if err != nil {
+		return Params{}, err
+	}
 	var p Params
 	if err := spec.DecodeStrict(data, &p); err != nil {
 		return Params{}, err
@@ -346,4 +357,39 @@ func DecodeParams(data []byte) (Params, error) {
 		*raw = b.Bytes()
 	}
 	return p, nil
+}
+
+// migrate rewrites a schema-1 params.json as schema 2. Schema 1 bounded the
+// linearizability check by wall time (checks.check_timeout); schema 2 bounds
+// the search by model steps (checks.check_budget), so the migrated run gets
+// the default budget. Everything else is unchanged, so the run replays the
+// same (the verdict of its history can only become more certain: the exact
+// checker needs no bound). Any other schema is left for Validate to refuse.
+func migrate(data []byte) ([]byte, error) {
+	var head struct {
+		Schema int             `json:"schema"`
+		Checks json.RawMessage `json:"checks"`
+	}
+	if json.Unmarshal(data, &head) != nil || head.Schema != 1 {
+		return data, nil
+	}
+	var all map[string]json.RawMessage
+	var checks map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(head.Checks, &checks); err != nil || checks == nil {
+		return nil, fmt.Errorf("params: schema 1: checks: not an object")
+	}
+	if _, ok := checks["check_timeout"]; !ok {
+		return nil, fmt.Errorf("params: schema 1: checks: missing field check_timeout")
+	}
+	if _, ok := checks["check_budget"]; ok {
+		return nil, fmt.Errorf("params: schema 1 has no check_budget (it came with schema 2)")
+	}
+	delete(checks, "check_timeout")
+	checks["check_budget"] = json.RawMessage(fmt.Sprint(DefaultCheckBudget))
+	all["checks"], _ = json.Marshal(checks)
+	all["schema"] = json.RawMessage(fmt.Sprint(Schema))
+	return json.Marshal(all)
 }

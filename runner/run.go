@@ -194,6 +194,9 @@ func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
 	ops := p.Workload.Clients * p.Workload.Ops
 	c := &cluster{s: s, p: p, proto: proto, model: sp.Model(), net: net, hist: newHistory(s, ops),
 		inv: newInvariants(s, proto, p.Servers, ops, p.Checks.InvariantEvery <= 1)}
+	if o, ok := wl.(spec.Observer); ok {
+		c.hist.obs = o
+	}
 	ids := make([]sim.NodeID, p.Servers)
 	for i := range ids {
 		ids[i] = sim.NodeID(i)

@@ -3,7 +3,6 @@ package runner
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -60,7 +59,7 @@ func TestSimulateCalmRunCompletesEveryOperation(t *testing.T) {
 				require.IsType(t, kv.Output{}, op.Output, "every operation returned")
 				require.Greater(t, op.Return, op.Call)
 			}
-			require.Equal(t, lincheck.Ok, lincheck.Check(kv.Spec{}.Model(), res.History, 10*time.Second))
+			require.Equal(t, lincheck.Ok, lincheck.Judge(kv.Spec{}.Model(), res.History, lincheck.Options{}).Verdict)
 			leaderChanges, ok := res.Coverage.Get(multipaxos.ProbeLeaderChange)
 			require.True(t, ok)
 			require.Positive(t, leaderChanges)

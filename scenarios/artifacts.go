@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/anishathalye/porcupine"
 
@@ -124,7 +123,7 @@ func Visualize(path string, p *Params, history []spec.Operation) error {
 	if err != nil {
 		return err
 	}
-	_, info := lincheck.CheckVerbose(m, history, time.Duration(p.Checks.CheckTimeout))
+	info := lincheck.CheckVerbose(m, history, lincheck.Options{Budget: p.Checks.CheckBudget})
 	info.AddAnnotations(faultAnnotations(p.Plan, history))
 	return porcupine.VisualizePath(lincheck.Model(m), info, path)
 }
@@ -153,6 +152,10 @@ func faultAnnotations(plan faults.Plan, history []spec.Operation) []porcupine.An
 	return out
 }
 
+// HistorySchema is the version of history.json's format, which is its own:
+// params.json's schema may change without it.
+const HistorySchema = 1
+
 // HistoryFile is the JSON form of a history (history.json): the spec names
 // how to read each operation's input and output.
 type HistoryFile struct {
@@ -178,7 +181,7 @@ func EncodeHistory(protocolName string, ops []spec.Operation) (HistoryFile, erro
 	if err != nil {
 		return HistoryFile{}, err
 	}
-	f := HistoryFile{Schema: runner.Schema, Protocol: protocolName, Spec: proto.Spec, Ops: make([]HistoryOp, len(ops))}
+	f := HistoryFile{Schema: HistorySchema, Protocol: protocolName, Spec: proto.Spec, Ops: make([]HistoryOp, len(ops))}
 	for i, op := range ops {
 		h := HistoryOp{Client: op.Client, Call: op.Call, Return: op.Return}
 		if h.Input, err = json.Marshal(op.Input); err != nil {
@@ -201,8 +204,8 @@ func DecodeHistory(data []byte) ([]spec.Operation, spec.Model, error) {
 	if err := spec.DecodeStrict(data, &f); err != nil {
 		return nil, spec.Model{}, fmt.Errorf("history: %v", err)
 	}
-	if f.Schema != runner.Schema {
-		return nil, spec.Model{}, fmt.Errorf("history: schema %d: this paxossim reads schema %d", f.Schema, runner.Schema)
+	if f.Schema != HistorySchema {
+		return nil, spec.Model{}, fmt.Errorf("history: schema %d: this paxossim reads schema %d", f.Schema, HistorySchema)
 	}
 	sp, err := spec.Lookup(f.Spec)
 	if err != nil {
@@ -241,24 +244,15 @@ func DecodeHistory(data []byte) ([]spec.Operation, spec.Model, error) {
 
 // Recheck re-runs the linearizability check on the history saved in an
 // artifacts directory, without re-running the simulation: for a fixed
-// checker or model. timeout 0 means the default bound.
-func Recheck(dir string, timeout time.Duration) (Verdict, string, error) {
+// checker or model.
+func Recheck(dir string, opts lincheck.Options) (lincheck.Result, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "history.json"))
 	if err != nil {
-		return "", "", err
+		return lincheck.Result{}, err
 	}
 	ops, m, err := DecodeHistory(data)
 	if err != nil {
-		return "", "", err
+		return lincheck.Result{}, err
 	}
-	timeout = orDefault(timeout, time.Duration(runner.DefaultCheckTimeout))
-	v := lincheck.Check(m, ops, timeout)
-	fact := ""
-	switch v {
-	case VerdictViolation:
-		fact = lincheck.FirstBad(m, ops, timeout)
-	case VerdictUnknown:
-		fact = fmt.Sprintf("the check did not finish within %v (%d operations)", timeout, len(ops))
-	}
-	return v, fact, nil
+	return lincheck.Judge(m, ops, opts), nil
 }

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/paxossim/paxossim/lincheck"
 	"github.com/paxossim/paxossim/protocol"
@@ -15,7 +14,7 @@ import (
 // it from clients. The first layer that is not linearizable fails the run
 // with CheckLayer, naming the layer and its first bad partition; a check
 // that runs out of time fails it with CheckUnknown unless that is allowed.
-func checkLayers(res *Result, timeout time.Duration) {
+func checkLayers(res *Result, opts lincheck.Options) {
 	if len(res.Layers) == 0 {
 		return
 	}
@@ -31,14 +30,15 @@ func checkLayers(res *Result, timeout time.Duration) {
 			return
 		}
 		m := proto.Layers[i].Model
-		switch lincheck.Check(m, h.Ops, timeout) {
+		r := lincheck.Judge(m, h.Ops, opts)
+		switch r.Verdict {
 		case VerdictViolation:
-			res.Failure = &Failure{Check: CheckLayer, Fact: fmt.Sprintf("layer %s: %s", h.Name, lincheck.FirstBad(m, h.Ops, timeout))}
+			res.Failure = &Failure{Check: CheckLayer, Fact: fmt.Sprintf("layer %s: %s", h.Name, r.Explanation)}
 			return
 		case VerdictUnknown:
 			if !res.Params.Checks.AllowUnknown {
 				res.Failure = &Failure{Check: CheckUnknown, Fact: fmt.Sprintf(
-					"the check of layer %s did not finish within %v (%d operations); allow with allow_unknown or raise check_timeout", h.Name, timeout, len(h.Ops))}
+					"layer %s: %s; allow with allow_unknown or raise check_budget", h.Name, r.Explanation)}
 				return
 			}
 		}

@@ -59,6 +59,8 @@ type RunOptions struct {
 	// SkipLinearizability skips the history check (for determinism
 	// re-runs, which compare hashes only).
 	SkipLinearizability bool
+	// Checker selects the linearizability checker (zero: Auto).
+	Checker lincheck.Checker
 }
 
 // Result is a run and how it was judged, the linearizability verdict
@@ -66,6 +68,10 @@ type RunOptions struct {
 type Result struct {
 	runner.Result
 	Linearizable Verdict
+	// Check is the linearizability check's full result: which checker
+	// judged, and for a violation the operations that prove it (history
+	// indexes, which the HTML page marks).
+	Check lincheck.Result
 	// SimWall and CheckWall are the wall time of the simulation and of the
 	// linearizability check (harness measurements, not part of the run).
 	SimWall, CheckWall time.Duration
@@ -103,7 +109,7 @@ func RunParams(p Params, opts RunOptions) Result {
 	res.SimWall = time.Since(wallStart)
 	if res.Failure == nil && !opts.SkipLinearizability {
 		checkStart := time.Now()
-		res.Linearizable = checkHistory(&res)
+		res.Linearizable = checkHistory(&res, opts.Checker)
 		res.CheckWall = time.Since(checkStart)
 	}
 	return res
@@ -124,27 +130,27 @@ func modelOf(p *Params) (spec.Model, error) {
 
 // checkHistory runs the linearizability check and sets a failure for a
 // violation, or for an unknown verdict unless it is allowed.
-func checkHistory(res *Result) Verdict {
+func checkHistory(res *Result, checker lincheck.Checker) Verdict {
 	m, err := modelOf(&res.Params)
 	if err != nil {
 		res.Failure = &Failure{Check: CheckSetup, Fact: err.Error()}
 		return VerdictUnknown
 	}
-	timeout := time.Duration(res.Params.Checks.CheckTimeout)
-	v := lincheck.Check(m, res.History, timeout)
-	switch v {
+	opts := lincheck.Options{Budget: res.Params.Checks.CheckBudget, Checker: checker}
+	res.Check = lincheck.Judge(m, res.History, opts)
+	switch res.Check.Verdict {
 	case VerdictViolation:
-		res.Failure = &Failure{Check: CheckLinearizability, Fact: lincheck.FirstBad(m, res.History, timeout)}
+		res.Failure = &Failure{Check: CheckLinearizability, Fact: res.Check.Explanation}
 	case VerdictUnknown:
 		if !res.Params.Checks.AllowUnknown {
 			res.Failure = &Failure{Check: CheckUnknown, Fact: fmt.Sprintf(
-				"the linearizability check did not finish within %v (%d operations); allow with allow_unknown or raise check_timeout", timeout, len(res.History))}
+				"%s; allow with allow_unknown or raise check_budget", res.Check.Explanation)}
 		}
 	}
 	if res.Failure == nil {
-		checkLayers(res, timeout)
+		checkLayers(res, opts)
 	}
-	return v
+	return res.Check.Verdict
 }
 
 // missing returns the expected probes a sweep of runs seeds should have

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paxossim/paxossim/lincheck"
 	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/replica/multipaxos"
 	"github.com/paxossim/paxossim/runner"
@@ -142,12 +143,12 @@ func kvOperation(client int, call, ret int64, in kv.Input, out any) spec.Operati
 }
 
 func TestLinearizabilityViolationNamesTheKey(t *testing.T) {
-	res := kvHistoryResult(Checks{CheckTimeout: 10 * sim.Second},
+	res := kvHistoryResult(Checks{CheckBudget: 1_000_000},
 		kvOperation(1, 0, 10, kv.Input{Op: kv.Put, Key: "a", Value: "1"}, kv.Output{}),
 		kvOperation(2, 0, 10, kv.Input{Op: kv.Get, Key: "b"}, kv.Output{Value: ""}),
 		kvOperation(2, 20, 30, kv.Input{Op: kv.Get, Key: "a"}, kv.Output{Value: ""}),
 	)
-	v := checkHistory(&res)
+	v := checkHistory(&res, "")
 	assert.Equal(t, VerdictViolation, v)
 	require.NotNil(t, res.Failure)
 	assert.Equal(t, CheckLinearizability, res.Failure.Check)
@@ -166,15 +167,15 @@ func hardHistory() []spec.Operation {
 }
 
 func TestUnknownVerdictFailsUnlessAllowed(t *testing.T) {
-	res := kvHistoryResult(Checks{CheckTimeout: 1}, hardHistory()...)
-	v := checkHistory(&res)
+	res := kvHistoryResult(Checks{CheckBudget: 1000}, hardHistory()...)
+	v := checkHistory(&res, "")
 	assert.Equal(t, VerdictUnknown, v)
 	require.NotNil(t, res.Failure, "unknown is never a pass")
 	assert.Equal(t, CheckUnknown, res.Failure.Check)
 	assert.Contains(t, res.Failure.Fact, "allow_unknown")
 
-	res = kvHistoryResult(Checks{CheckTimeout: 1, AllowUnknown: true}, hardHistory()...)
-	v = checkHistory(&res)
+	res = kvHistoryResult(Checks{CheckBudget: 1000, AllowUnknown: true}, hardHistory()...)
+	v = checkHistory(&res, "")
 	assert.Equal(t, VerdictUnknown, v)
 	assert.Nil(t, res.Failure)
 }
@@ -255,9 +256,9 @@ func TestFailureReportAndArtifacts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, res.Params, p, "params.json holds the run exactly")
 	assert.Equal(t, res.Hash, RunParams(p, RunOptions{}).Hash)
-	v, _, err := Recheck(filepath.Dir(arts.History), 0)
+	r, err := Recheck(filepath.Dir(arts.History), lincheck.Options{})
 	require.NoError(t, err)
-	assert.Equal(t, ex.Linearizable, orVerdict(v, ex.Linearizable))
+	assert.Equal(t, ex.Linearizable, orVerdict(r.Verdict, ex.Linearizable))
 	data, err := os.ReadFile(arts.History)
 	require.NoError(t, err)
 	hist, _, err := DecodeHistory(data)
@@ -284,13 +285,13 @@ func TestRecheckDetectsAViolationInASavedHistory(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "history.json"), []byte(s), 0o644))
 	}
 	write(bad)
-	v, fact, err := Recheck(dir, 0)
+	r, err := Recheck(dir, lincheck.Options{})
 	require.NoError(t, err)
-	assert.Equal(t, VerdictViolation, v)
-	assert.Contains(t, fact, `key "a"`)
+	assert.Equal(t, VerdictViolation, r.Verdict)
+	assert.Contains(t, r.Explanation, `key "a"`)
 
 	for _, c := range []struct{ name, history, want string }{
-		{"unknown op", `{"schema":1,"protocol":"multipaxos","spec":"kv","ops":[{"client":1,"call_ns":0,"return_ns":1,"input":{"op":"cas","key":"a"},"output":{"value":""}}]}`, `unknown op "cas"`},
+		{"unknown op", `{"schema":1,"protocol":"multipaxos","spec":"kv","ops":[{"client":1,"call_ns":0,"return_ns":1,"input":{"op":"swap","key":"a"},"output":{"value":""}}]}`, `unknown op "swap"`},
 		{"unknown spec", `{"schema":1,"protocol":"multipaxos","spec":"queue","ops":[]}`, `unknown spec "queue"`},
 		{"schema", `{"schema":9,"protocol":"multipaxos","spec":"kv","ops":[]}`, "schema 9"},
 		{"unknown field", `{"schema":1,"protocol":"multipaxos","spec":"kv","ops":[],"extra":1}`, `unknown field "extra"`},
@@ -298,7 +299,7 @@ func TestRecheckDetectsAViolationInASavedHistory(t *testing.T) {
 		{"the old format", `[{"client":1,"op":"put","key":"a","value":"1","call_ns":0,"return_ns":10}]`, "history"},
 	} {
 		write(c.history)
-		_, _, err = Recheck(dir, 0)
+		_, err = Recheck(dir, lincheck.Options{})
 		assert.ErrorContains(t, err, c.want, c.name)
 	}
 }
@@ -556,7 +557,7 @@ func TestParamsJSONIsSnakeCaseWithDurationStrings(t *testing.T) {
 	assert.Equal(t, "200ms", client["request_timeout"])
 	assert.Equal(t, "10ms", client["redirect_backoff"])
 	checks := doc["checks"].(map[string]any)
-	assert.Equal(t, "10s", checks["check_timeout"])
+	assert.Equal(t, float64(runner.DefaultCheckBudget), checks["check_budget"])
 	assert.Equal(t, "5s", checks["liveness"])
 	assert.Equal(t, 1.0, checks["invariant_every"])
 	cfg := doc["config"].(map[string]any)

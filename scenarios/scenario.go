@@ -218,7 +218,7 @@ func (sc *Scenario) resolve(servers int, mutant string) (runner.Params, error) {
 	p.Client.RequestTimeout = orDefault(p.Client.RequestTimeout, def.RequestTimeout)
 	p.Client.RedirectBackoff = orDefault(p.Client.RedirectBackoff, def.RedirectBackoff)
 	dc := runner.DefaultChecks()
-	p.Checks.CheckTimeout = orDefault(p.Checks.CheckTimeout, dc.CheckTimeout)
+	p.Checks.CheckBudget = orDefault(p.Checks.CheckBudget, dc.CheckBudget)
 	p.Checks.Liveness = orDefault(p.Checks.Liveness, dc.Liveness)
 	p.Checks.InvariantEvery = orDefault(p.Checks.InvariantEvery, dc.InvariantEvery)
 	return p, nil

@@ -183,7 +183,8 @@ func TestSavedParamsAreValidatedInFull(t *testing.T) {
 	}{
 		{"unknown field", func(d map[string]any) { d["replicas"] = 3 }, `unknown field "replicas"`},
 		{"unknown nested field", func(d map[string]any) { sub(d, "checks")["invariants"] = 1 }, `unknown field "invariants"`},
-		{"wrong schema", func(d map[string]any) { d["schema"] = 2 }, "schema = 2"},
+		{"wrong schema", func(d map[string]any) { d["schema"] = 3 }, "schema = 3"},
+		{"schema 1 without check_timeout", func(d map[string]any) { d["schema"] = 1 }, "schema 1: checks: missing field check_timeout"},
 		{"unknown protocol", func(d map[string]any) { d["protocol"] = "raft" }, `protocol: unknown protocol "raft"`},
 		{"unresolved config", func(d map[string]any) { d["config"] = map[string]any{} }, "config: empty"},
 		{"null config", func(d map[string]any) { d["config"] = nil }, "config: empty"},
@@ -196,7 +197,7 @@ func TestSavedParamsAreValidatedInFull(t *testing.T) {
 		{"negative request_timeout", func(d map[string]any) { sub(d, "client")["request_timeout"] = "-5ms" }, "request_timeout"},
 		{"zero redirect_backoff", func(d map[string]any) { sub(d, "client")["redirect_backoff"] = "0s" }, "redirect_backoff"},
 		{"negative retries_max", func(d map[string]any) { sub(d, "client")["retries_max"] = -1 }, "retries_max = -1"},
-		{"check_timeout 0", func(d map[string]any) { sub(d, "checks")["check_timeout"] = "0s" }, "check_timeout"},
+		{"check_budget 0", func(d map[string]any) { sub(d, "checks")["check_budget"] = 0 }, "check_budget"},
 		{"invariant_every 0", func(d map[string]any) { sub(d, "checks")["invariant_every"] = 0 }, "invariant_every = 0"},
 		{"liveness 0", func(d map[string]any) { sub(d, "checks")["liveness"] = "0s" }, "liveness"},
 		{"duration as a number", func(d map[string]any) { sub(d, "checks")["liveness"] = 5e9 }, "liveness"},

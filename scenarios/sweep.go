@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paxossim/paxossim/lincheck"
 	"github.com/paxossim/paxossim/sim"
 )
 
@@ -45,6 +46,10 @@ type Sweep struct {
 	// Replay names the go test entry point for the replay commands in
 	// reports (zero: paxossim's own).
 	Replay GoTest
+	// Checker selects the linearizability checker (zero: Auto, the exact
+	// checker where it applies); a verdict never depends on it, only the
+	// time it takes, so it exists to compare them.
+	Checker lincheck.Checker
 	// KeepFailed bounds the failed results the summary keeps (those with
 	// the lowest seeds), so that a long sweep of a mutant does not hold
 	// every history in memory; 0 means 20. Failures are all counted.
@@ -186,7 +191,7 @@ func (sw *Sweep) one(index int, seed uint64) (res Result) {
 			res.PanicStack = string(debug.Stack())
 		}
 	}()
-	res = Run(sw.Scenario, seed, sw.Mutant, RunOptions{})
+	res = Run(sw.Scenario, seed, sw.Mutant, RunOptions{Checker: sw.Checker})
 	res.Replay = sw.Replay
 	if res.Failure == nil && sw.DeterminismEvery > 0 && index%sw.DeterminismEvery == 0 {
 		res.DeterminismChecked = true
@@ -221,9 +226,9 @@ func (sum *Summary) add(res *Result) {
 	}
 }
 
-// PorcupineShare is the share of run time spent in the linearizability
+// CheckShare is the share of run time spent in the linearizability
 // check.
-func (sum *Summary) PorcupineShare() float64 {
+func (sum *Summary) CheckShare() float64 {
 	total := sum.SimWall + sum.CheckWall
 	if total == 0 {
 		return 0
@@ -237,8 +242,8 @@ func (sum *Summary) String() string {
 	secs := sum.Wall.Seconds()
 	fmt.Fprintf(&b, "scenario=%s protocol=%s mutant=%s seeds=%d failures=%d wall=%.2fs\n", sum.Scenario, sum.Protocol, orNone(sum.Mutant), sum.Runs, sum.Failures, secs)
 	if secs > 0 {
-		fmt.Fprintf(&b, "seeds/s=%.1f events/s=%.0f sim-s/wall-s=%.0f porcupine-share=%.1f%%\n",
-			float64(sum.Runs)/secs, float64(sum.Events)/secs, float64(sum.SimTime)/float64(sim.Second)/secs, 100*sum.PorcupineShare())
+		fmt.Fprintf(&b, "seeds/s=%.1f events/s=%.0f sim-s/wall-s=%.0f check-share=%.1f%%\n",
+			float64(sum.Runs)/secs, float64(sum.Events)/secs, float64(sum.SimTime)/float64(sim.Second)/secs, 100*sum.CheckShare())
 	}
 	if len(sum.ByCheck) > 0 {
 		checks := make([]string, 0, len(sum.ByCheck))

@@ -67,7 +67,45 @@ type Model struct {
 	// Valid reports whether an input and output are values of this spec
 	// (the checker refuses a history that holds anything else).
 	Valid func(input, output any) error
+	// Access, when set, describes an operation as reads and writes of
+	// written values, which lets the checker judge a history whose written
+	// values are unique exactly and without search (package lincheck). It
+	// reports false for an operation it cannot describe; the checker then
+	// searches that partition instead. Output may be Unknown.
+	Access func(input, output any) (Access, bool)
 }
+
+// Access is an operation in the terms of the exact checker: an object
+// whose state is a sequence of written values, each written once in a
+// history, that operations observe whole, replace or extend.
+type Access struct {
+	// Key is the operation's partition (PartitionKey of its input).
+	Key string
+	// Observes says the operation saw a state: Observed lists the written
+	// values that make it up, oldest first (empty: the initial state). A
+	// read observes; so does a compare-and-swap (the state it expected
+	// if it swapped, the state it found if it did not).
+	Observes bool
+	Observed []string
+	// Write is the kind of write, and Value the value written.
+	Write WriteKind
+	Value string
+	// Contradiction, if not empty, says why the output cannot be right in
+	// any order (a compare-and-swap that failed although it found the
+	// state it expected).
+	Contradiction string
+}
+
+// WriteKind is how an operation changes the state.
+type WriteKind uint8
+
+// The kinds of write.
+const (
+	NoWrite WriteKind = iota // a read, or a compare-and-swap that did not swap
+	Replace                  // the state becomes [Value] (a put)
+	Extend                   // Value is appended to the state, whatever it is (an append)
+	Swap                     // the state was Observed and becomes [Value], atomically (a compare-and-swap that swapped)
+)
 
 // Unknown is the output of an operation whose outcome the client never
 // learned: it timed out, or its client crashed. The history keeps it open
@@ -87,6 +125,15 @@ type Workload interface {
 	// Simpler lists one-step simplifications of the config, for
 	// shrinking a failing run (fewer keys, a plainer mix).
 	Simpler() []json.RawMessage
+}
+
+// Observer is a workload whose inputs depend on what its client saw (a
+// compare-and-swap expects the value the client last read). The harness
+// reports each completed operation of a client, with its output, before it
+// draws that client's next input; an operation of unknown outcome is not
+// reported.
+type Observer interface {
+	Observe(client sim.NodeID, input, output any)
 }
 
 var registry = map[string]Spec{}

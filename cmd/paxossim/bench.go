@@ -240,7 +240,7 @@ func benchSweeps(cfg benchConfig, stderr io.Writer) ([]figure, int) {
 		figure{name: fmt.Sprintf("`%s` seeds/s over %d seeds, %d cores", name, long.Runs, cores), value: fmt.Sprintf("%.1f (%d failures)", rate(&long), long.Failures), target: fmt.Sprintf("≥ %d", targetSeedsPerSec), met: met(rate(&long) >= targetSeedsPerSec && long.Failures == 0), command: cmd},
 		figure{name: "simulated seconds per wall second", value: fmt.Sprintf("%.0f (%.0f per core)", simSecs/secs, perCore), command: "same"},
 		figure{name: "events/s in whole runs (protocol, network, checks)", value: humanCount(float64(long.Events) / secs), command: "same"},
-		figure{name: "porcupine share of run time", value: fmt.Sprintf("%.1f%%", 100*long.PorcupineShare()), command: "same"},
+		figure{name: "linearizability check share of run time", value: fmt.Sprintf("%.1f%%", 100*long.CheckShare()), command: "same"},
 		figure{name: "live heap after a GC at 10% / 100% of the sweep", value: fmt.Sprintf("%s / %s", mib(mem.live10), mib(mem.live100)), target: "no growth (< +2 MiB)", met: met(liveGrowth < targetLiveGrowth), command: "same"},
 		figure{name: "heap in use, peak in each tenth of the sweep (MiB)", value: strings.Join(tenths, " "), command: "same"},
 		figure{name: "memory from the OS (Sys), peak", value: mib(peak(mem.peakSys)), command: "same"},

@@ -225,7 +225,7 @@ func TestBenchCommand(t *testing.T) {
 	assert.True(t, strings.HasSuffix(doc, after), doc)
 	assert.NotContains(t, doc, "old table")
 	assert.Contains(t, doc, strings.TrimRight(stdout, "\n"))
-	for _, want := range []string{"`calm` seeds/s, 1 core", "scaling, 1 →", "simulated seconds per wall second", "porcupine share", "heap in use", "paxossim bench -seeds 20"} {
+	for _, want := range []string{"`calm` seeds/s, 1 core", "scaling, 1 →", "simulated seconds per wall second", "linearizability check share", "heap in use", "paxossim bench -seeds 20"} {
 		assert.Contains(t, stdout, want)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +16,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paxossim/paxossim/lincheck"
 	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/scenarios"
+	"github.com/paxossim/paxossim/spec"
 )
 
 const runSynopsis = `usage: paxossim run -scenario NAME [-protocol NAME] [-seeds N | -seed-start S [-count N]] [flags]
@@ -52,6 +56,10 @@ type runConfig struct {
 	proto    *protocol.Protocol
 	scenario *scenarios.Scenario
 	mutant   string
+	checker  lincheck.Checker
+	// clients and workload override the scenario's (0 and "": not).
+	clients  int
+	workload string
 	start    uint64
 	count    int
 	// untilBudget: only -budget bounds the sweep (count is then maxSeeds,
@@ -86,6 +94,9 @@ func parseRun(args []string, stdout, stderr io.Writer) (runConfig, int, bool) {
 		stopAfter  = fs.intFlag("stop-after", 0, 0, maxSeeds, "start no new seed once `N` seeds have failed (0: run them all); the runs under way finish")
 		detEvery   = fs.intFlag("determinism-every", 100, 0, maxSeeds, "re-run every `K`-th seed and compare trace hashes (0: never)")
 		reports    = fs.intFlag("reports", 5, 0, maxReports, "print the full report of at most `N` failures")
+		clients    = fs.intFlag("clients", 0, 1, runner.MaxClients, "run `N` clients instead of the scenario's (failures then replay from their params.json)")
+		checker    = fs.String("checker", "auto", "the linearizability `checker`: auto (exact where the spec and values allow, else porcupine's search), exact, or porcupine; the verdict does not depend on it, only the time")
+		workload   = fs.String("workload", "", "the spec's workload config as `JSON`, every field named, e.g. '{\"keys\":1,\"get\":2,\"put\":1,\"append\":1,\"cas\":2}' for the kv spec (failures then replay from their params.json)")
 	)
 	fs.Var(&seedStart, "seed-start", "the first seed `S` of a fixed range, decimal or 0x-hex")
 	fs.StringVar(&cfg.mutant, "mutant", "", "run the protocol with its known-wrong variant `M` (see 'paxossim list')")
@@ -109,6 +120,28 @@ func parseRun(args []string, stdout, stderr io.Writer) (runConfig, int, bool) {
 	}
 	if err := checkMutant(cfg.proto, cfg.mutant); err != nil {
 		return fail("%v", err)
+	}
+	if cfg.checker, err = lincheck.ParseChecker(*checker); err != nil {
+		return fail("-checker: %v", err)
+	}
+	if fs.given("clients") || *workload != "" {
+		sc := *cfg.scenario // the registry's scenario stays as it is
+		if fs.given("clients") {
+			sc.Workload.Clients = *clients
+			cfg.clients = *clients
+		}
+		if *workload != "" {
+			sp, err := spec.Lookup(cfg.proto.Spec)
+			if err != nil {
+				return fail("%v", err)
+			}
+			wl, err := sp.Workload(json.RawMessage(*workload))
+			if err != nil {
+				return fail("-workload: %v", err)
+			}
+			sc.Workload.Spec, cfg.workload = wl.Config(), string(wl.Config())
+		}
+		cfg.scenario = &sc
 	}
 	if cfg.revision, err = resolveRevision(*revision); err != nil {
 		return fail("%v", err)
@@ -216,6 +249,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	sw := scenarios.Sweep{
 		Scenario:         cfg.scenario,
 		Mutant:           cfg.mutant,
+		Checker:          cfg.checker,
 		Start:            cfg.start,
 		Count:            cfg.count,
 		ShardIndex:       cfg.shard.index,
@@ -324,6 +358,12 @@ func sweepCommand(cfg runConfig) string {
 	}
 	if cfg.mutant != "" {
 		cmd += " -mutant " + cfg.mutant
+	}
+	if cfg.clients > 0 {
+		cmd += fmt.Sprintf(" -clients %d", cfg.clients)
+	}
+	if cfg.workload != "" {
+		cmd += " -workload '" + cfg.workload + "'"
 	}
 	if cfg.shard.count > 1 {
 		cmd += " -shard " + cfg.shard.String()

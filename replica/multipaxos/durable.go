@@ -64,6 +64,9 @@ func (r *Replica) recordVote(s int, b Ballot, cmd Command) {
 	buf = binary.AppendUvarint(buf, cmd.Seq)
 	buf = appendString(buf, cmd.Key)
 	buf = appendString(buf, cmd.Value)
+	if cmd.Op == OpCAS {
+		buf = appendString(buf, cmd.Expect)
+	}
 	r.scratch = appendSum(buf)
 	r.env.Disk().Write(voteKey(s), r.scratch)
 }
@@ -154,6 +157,9 @@ func decodeVote(v []byte) (slot int, b Ballot, cmd Command, err error) {
 	cmd.Seq = d.uvarint()
 	cmd.Key = d.string()
 	cmd.Value = d.string()
+	if cmd.Op == OpCAS {
+		cmd.Expect = d.string()
+	}
 	if err := d.finish(); err != nil || s >= maxLoadSlot || !cmd.valid() {
 		return 0, Ballot{}, Command{}, errCorrupt
 	}
@@ -176,10 +182,18 @@ func decodeVoteDigest(v []byte) (slot int, b Ballot, digest uint64, err error) {
 	seq := d.uvarint()
 	key := d.bytes()
 	value := d.bytes()
+	var expect []byte
+	if op == OpCAS {
+		expect = d.bytes()
+	}
 	if err := d.finish(); err != nil || s >= maxLoadSlot || !(Command{Op: op}).valid() {
 		return 0, Ballot{}, 0, errCorrupt
 	}
-	return int(s), b, sim.Mix(uint64(op), sim.HashBytes(key), sim.HashBytes(value), uint64(uint32(client)), seq), nil
+	digest = sim.Mix(uint64(op), sim.HashBytes(key), sim.HashBytes(value), uint64(uint32(client)), seq)
+	if op == OpCAS {
+		digest = sim.Mix(digest, sim.HashBytes(expect))
+	}
+	return int(s), b, digest, nil
 }
 
 func appendBallot(b []byte, bal Ballot) []byte {

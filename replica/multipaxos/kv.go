@@ -45,6 +45,9 @@ func fnvMore(h uint64, s string) uint64 {
 func keyDigest(k string, v value) uint64 { return sim.Mix(1, sim.HashString(k), v.h, uint64(len(v.v))) }
 
 func sessionDigest(c sim.NodeID, s session) uint64 {
+	if s.res.OK {
+		return sim.Mix(2, uint64(uint32(c)), s.seq, sim.HashString(s.res.Value), 1)
+	}
 	return sim.Mix(2, uint64(uint32(c)), s.seq, sim.HashString(s.res.Value))
 }
 
@@ -68,6 +71,11 @@ func (kv *kvState) apply(cmd Command) (res Result, applied, current bool) {
 			old.h = fnvOffset
 		}
 		kv.set(cmd.Key, old, had, value{v: old.v + cmd.Value, h: fnvMore(old.h, cmd.Value)})
+	case OpCAS:
+		res.Value = old.v
+		if res.OK = old.v == cmd.Expect; res.OK {
+			kv.set(cmd.Key, old, had, value{v: cmd.Value, h: fnvMore(fnvOffset, cmd.Value)})
+		}
 	}
 	s := session{seq: cmd.Seq, res: res}
 	if seen {
@@ -90,6 +98,10 @@ func (kv *kvState) reapply(cmd Command) {
 			old.h = fnvOffset
 		}
 		kv.set(cmd.Key, old, had, value{v: old.v + cmd.Value, h: fnvMore(old.h, cmd.Value)})
+	case OpCAS:
+		if old.v == cmd.Expect {
+			kv.set(cmd.Key, old, had, value{v: cmd.Value, h: fnvMore(fnvOffset, cmd.Value)})
+		}
 	}
 }
 

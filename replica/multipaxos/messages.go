@@ -100,7 +100,12 @@ type Learn struct {
 }
 
 func (m Request) Digest() uint64 { return sim.Mix(kindRequest, m.Cmd.digest()) }
-func (m Reply) Digest() uint64   { return sim.Mix(kindReply, m.Seq, sim.HashString(m.Res.Value)) }
+func (m Reply) Digest() uint64 {
+	if m.Res.OK {
+		return sim.Mix(kindReply, m.Seq, sim.HashString(m.Res.Value), 1)
+	}
+	return sim.Mix(kindReply, m.Seq, sim.HashString(m.Res.Value))
+}
 func (m Redirect) Digest() uint64 {
 	return sim.Mix(kindRedirect, m.Seq, uint64(uint32(m.Leader)))
 }
@@ -141,6 +146,9 @@ func (m Reply) String() string {
 	b := strconv.AppendUint([]byte("Reply{seq="), m.Seq, 10)
 	b = append(b, " res="...)
 	b = strconv.AppendQuote(b, m.Res.Value)
+	if m.Res.OK {
+		b = append(b, " ok"...)
+	}
 	return string(append(b, '}'))
 }
 

@@ -153,6 +153,8 @@ func (codec) Request(client sim.NodeID, seq uint64, input any) sim.Message {
 		cmd.Op = OpPut
 	case kv.Append:
 		cmd.Op = OpAppend
+	case kv.CAS:
+		cmd.Op, cmd.Expect = OpCAS, in.Expect
 	default:
 		panic(fmt.Sprintf("multipaxos: a client asked for %v", in.Op))
 	}
@@ -162,7 +164,7 @@ func (codec) Request(client sim.NodeID, seq uint64, input any) sim.Message {
 func (codec) Reply(msg sim.Message) protocol.Reply {
 	switch m := msg.(type) {
 	case Reply:
-		return protocol.Reply{Kind: protocol.Answered, Seq: m.Seq, Output: kv.Output{Value: m.Res.Value}}
+		return protocol.Reply{Kind: protocol.Answered, Seq: m.Seq, Output: kv.Output{Value: m.Res.Value, OK: m.Res.OK}}
 	case Redirect:
 		return protocol.Reply{Kind: protocol.Redirect, Seq: m.Seq, Hint: m.Leader}
 	}

@@ -43,10 +43,10 @@ func (r *Replica) validCommand(from sim.NodeID, cmd Command, fromClient bool) bo
 	switch {
 	case !cmd.valid():
 		why = "unknown operation"
-	case len(cmd.Key) > MaxPayload || len(cmd.Value) > MaxPayload:
+	case len(cmd.Key) > MaxPayload || len(cmd.Value) > MaxPayload || len(cmd.Expect) > MaxPayload:
 		why = "payload beyond MaxPayload"
 	case fromClient && (cmd.isNoop() || cmd.Client != from || cmd.Seq == 0):
-		why = "a client may send only its own numbered get/put/append"
+		why = "a client may send only its own numbered get/put/append/cas"
 	case !cmd.isNoop() && cmd.Seq == 0:
 		why = "a client command without a sequence number"
 	default:

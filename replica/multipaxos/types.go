@@ -26,10 +26,11 @@ const (
 	OpGet
 	OpPut
 	OpAppend
+	OpCAS // compare-and-swap: if Key holds Expect, set it to Value
 	numOps
 )
 
-var opNames = [...]string{"noop", "get", "put", "append"}
+var opNames = [...]string{"noop", "get", "put", "append", "cas"}
 
 // String names the operation.
 func (o Op) String() string {
@@ -45,7 +46,8 @@ func (o Op) String() string {
 type Command struct {
 	Op     Op
 	Key    string
-	Value  string // Put and Append only
+	Value  string // Put, Append and CAS only
+	Expect string // CAS only
 	Client sim.NodeID
 	Seq    uint64
 }
@@ -75,6 +77,14 @@ func (c Command) appendText(b []byte) []byte {
 		b = append(b, '(')
 		b = strconv.AppendQuote(b, c.Key)
 		b = append(b, ')')
+	case OpCAS:
+		b = append(b, '(')
+		b = strconv.AppendQuote(b, c.Key)
+		b = append(b, ',')
+		b = strconv.AppendQuote(b, c.Expect)
+		b = append(b, ',')
+		b = strconv.AppendQuote(b, c.Value)
+		b = append(b, ')')
 	default:
 		b = append(b, '(')
 		b = strconv.AppendQuote(b, c.Key)
@@ -89,13 +99,19 @@ func (c Command) appendText(b []byte) []byte {
 }
 
 func (c Command) digest() uint64 {
-	return sim.Mix(uint64(c.Op), sim.HashString(c.Key), sim.HashString(c.Value), uint64(uint32(c.Client)), c.Seq)
+	d := sim.Mix(uint64(c.Op), sim.HashString(c.Key), sim.HashString(c.Value), uint64(uint32(c.Client)), c.Seq)
+	if c.Op == OpCAS {
+		d = sim.Mix(d, sim.HashString(c.Expect))
+	}
+	return d
 }
 
 // Result is what a command returns to its client. Get returns the key's
-// value ("" for a key never written); Put and Append return the zero Result.
+// value ("" for a key never written); CAS the value it found and whether it
+// swapped; Put and Append return the zero Result.
 type Result struct {
 	Value string
+	OK    bool
 }
 
 // Entry is one slot of an acceptor's log as reported in a Promise: the

@@ -2,7 +2,6 @@ package paxos
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,7 +39,7 @@ func checkCases(t *testing.T, layer Layer, cases []historyCase) {
 		for i, o := range c.ops {
 			require.NoError(t, m.Valid(o.Input, o.Output), "%s: operation %d", c.name, i)
 		}
-		assert.Equal(t, c.want, lincheck.Check(m, c.ops, 10*time.Second), "%s: %s", layer, c.name)
+		assert.Equal(t, c.want, lincheck.Judge(m, c.ops, lincheck.Options{}).Verdict, "%s: %s", layer, c.name)
 	}
 }
 

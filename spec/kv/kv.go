@@ -1,10 +1,11 @@
 // Package kv is the sequential specification of a key-value store with
-// get, put and append on string keys and values: the object the MultiPaxos
-// reference protocol serves, and any other protocol may. It is checked per
-// key (a history is linearizable if and only if each key's is), and its
-// workload writes values unique in the run ("<client>.<n>;"), so that a read
-// tells exactly which writes it saw and a lost or doubled append shows in
-// every later read.
+// get, put, append and compare-and-swap on string keys and values: the
+// object the MultiPaxos reference protocol serves, and any other protocol
+// may. It is checked per key (a history is linearizable if and only if each
+// key's is), and its workload writes values unique in the run
+// ("<client>.<n>;"), so that a read tells exactly which writes it saw, a
+// lost or doubled append shows in every later read, and the exact checker
+// (package lincheck) judges a history without search.
 package kv
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/paxossim/paxossim/sim"
 	"github.com/paxossim/paxossim/spec"
@@ -29,12 +31,13 @@ const (
 	Get    Op = iota + 1 // read the value of Key; a missing key reads as ""
 	Put                  // set Key to Value
 	Append               // set Key to its current value followed by Value
+	CAS                  // if Key's value is Expect, set it to Value; report the value found
 )
 
-var opNames = [...]string{Get: "get", Put: "put", Append: "append"}
+var opNames = [...]string{Get: "get", Put: "put", Append: "append", CAS: "cas"}
 
 func (op Op) String() string {
-	if op >= Get && op <= Append {
+	if op >= Get && op <= CAS {
 		return opNames[op]
 	}
 	return fmt.Sprintf("Op(%d)", uint8(op))
@@ -42,7 +45,7 @@ func (op Op) String() string {
 
 // MarshalText writes the operation's name.
 func (op Op) MarshalText() ([]byte, error) {
-	if op < Get || op > Append {
+	if op < Get || op > CAS {
 		return nil, fmt.Errorf("kv: cannot encode %v", op)
 	}
 	return []byte(op.String()), nil
@@ -50,27 +53,31 @@ func (op Op) MarshalText() ([]byte, error) {
 
 // UnmarshalText reads an operation's name.
 func (op *Op) UnmarshalText(b []byte) error {
-	for o := Get; o <= Append; o++ {
+	for o := Get; o <= CAS; o++ {
 		if o.String() == string(b) {
 			*op = o
 			return nil
 		}
 	}
-	return fmt.Errorf("kv: unknown op %q (want get, put or append)", b)
+	return fmt.Errorf("kv: unknown op %q (want get, put, append or cas)", b)
 }
 
-// Input is an operation's input. Value is the argument of Put and Append
-// and empty for Get.
+// Input is an operation's input. Value is the argument of Put, Append and
+// CAS and empty for Get; Expect is the value CAS expects ("": a missing
+// key).
 type Input struct {
-	Op    Op     `json:"op"`
-	Key   string `json:"key"`
-	Value string `json:"value,omitempty"`
+	Op     Op     `json:"op"`
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Expect string `json:"expect,omitempty"`
 }
 
 // Output is an operation's output: the value a Get read ("" for a missing
-// key); empty for Put and Append.
+// key); for CAS the value it found and whether it swapped (it swapped if
+// and only if it found Expect); empty for Put and Append.
 type Output struct {
 	Value string `json:"value"`
+	OK    bool   `json:"ok,omitempty"`
 }
 
 // Spec is the KV store specification.
@@ -83,7 +90,7 @@ func (Spec) Name() string { return Name }
 
 // Description implements spec.Spec.
 func (Spec) Description() string {
-	return "a key-value store: get, put and append on string keys, checked per key; written values are unique in a run"
+	return "a key-value store: get, put, append and compare-and-swap on string keys, checked per key; written values are unique in a run"
 }
 
 // Model implements spec.Spec: the state of one partition is the value of
@@ -98,6 +105,7 @@ func (Spec) Model() spec.Model {
 		DescribeOperation: Describe,
 		DescribeState:     func(state any) string { return strconv.Quote(state.(string)) },
 		Valid:             valid,
+		Access:            access,
 	}
 }
 
@@ -117,8 +125,79 @@ func step(state, input, output any) (bool, any) {
 		return true, in.Value
 	case Append:
 		return true, st + in.Value
+	case CAS:
+		if unknown {
+			if st == in.Expect {
+				return true, in.Value
+			}
+			return true, st
+		}
+		out := output.(Output)
+		if out.Value != st || out.OK != (st == in.Expect) {
+			return false, st
+		}
+		if out.OK {
+			return true, in.Value
+		}
+		return true, st
 	}
 	return false, st // unreachable after valid
+}
+
+// access describes an operation for the exact checker. It applies to the
+// workload's values: each written value one token ending in ';' and
+// holding no other, so that a state splits into the writes that built it.
+func access(input, output any) (spec.Access, bool) {
+	in := input.(Input)
+	a := spec.Access{Key: in.Key}
+	if in.Op != Get && !isToken(in.Value) {
+		return a, false
+	}
+	out, known := output.(Output)
+	switch in.Op {
+	case Get:
+		a.Observes, a.Observed = true, tokens(out.Value)
+	case Put:
+		a.Write, a.Value = spec.Replace, in.Value
+	case Append:
+		a.Write, a.Value = spec.Extend, in.Value
+	case CAS:
+		switch {
+		case !known || out.OK:
+			// Unknown: if it took effect, it swapped what it expected.
+			a.Observes, a.Observed, a.Write, a.Value = true, tokens(in.Expect), spec.Swap, in.Value
+			if known && out.Value != in.Expect {
+				a.Contradiction = fmt.Sprintf("it swapped, but reports finding %q, not the %q it expected", out.Value, in.Expect)
+			}
+		default:
+			a.Observes, a.Observed = true, tokens(out.Value)
+			if out.Value == in.Expect {
+				a.Contradiction = "it did not swap, yet it found the value it expected"
+			}
+		}
+	}
+	return a, true
+}
+
+// isToken reports whether v is one written value of the workload's form.
+func isToken(v string) bool {
+	return strings.HasSuffix(v, ";") && strings.IndexByte(v, ';') == len(v)-1
+}
+
+// tokens splits a state into the written values that built it; a tail
+// without ';' (no write made it) stays a token of its own, which the exact
+// checker reports as a value nobody wrote.
+func tokens(state string) []string {
+	var out []string
+	for state != "" {
+		i := strings.IndexByte(state, ';')
+		if i < 0 {
+			return append(out, state)
+		}
+		out = append(out, state[:i+1])
+		state = state[i+1:]
+	}
+	return out
 }
 
 // hash is 64-bit FNV-1a. The checker caches (linearized set, state) pairs
@@ -130,7 +209,7 @@ func valid(input, output any) error {
 	if !ok {
 		return fmt.Errorf("input is %T, want kv.Input", input)
 	}
-	if in.Op < Get || in.Op > Append {
+	if in.Op < Get || in.Op > CAS {
 		return fmt.Errorf("invalid %v", in.Op)
 	}
 	switch output.(type) {
@@ -141,21 +220,30 @@ func valid(input, output any) error {
 }
 
 // Describe prints an operation: get("k0") -> "1.3;", put("k1", "2.1;"),
-// append("k0", "3.4;") -> unknown.
+// append("k0", "3.4;") -> unknown, cas("k0", "1.3;", "2.2;") -> ok,
+// cas("k0", "", "2.5;") -> failed, found "1.3;".
 func Describe(input, output any) string {
 	in := input.(Input)
 	var call string
-	if in.Op == Get {
+	switch in.Op {
+	case Get:
 		call = fmt.Sprintf("get(%q)", in.Key)
-	} else {
+	case CAS:
+		call = fmt.Sprintf("cas(%q, %q, %q)", in.Key, in.Expect, in.Value)
+	default:
 		call = fmt.Sprintf("%s(%q, %q)", in.Op, in.Key, in.Value)
 	}
 	switch out := output.(type) {
 	case spec.Unknown:
 		return call + " -> unknown"
 	case Output:
-		if in.Op == Get {
+		switch {
+		case in.Op == Get:
 			return fmt.Sprintf("%s -> %q", call, out.Value)
+		case in.Op == CAS && out.OK:
+			return call + " -> ok"
+		case in.Op == CAS:
+			return fmt.Sprintf("%s -> failed, found %q", call, out.Value)
 		}
 	}
 	return call
@@ -186,11 +274,18 @@ func (Spec) DecodeOutput(raw json.RawMessage) (any, error) {
 // operations contend, which is what makes the check sharp), and the
 // operation mix as weights (an operation is drawn with probability
 // weight/sum; append is what makes lost or doubled writes visible).
+//
+// CAS (compare-and-swap) expects the value its client last saw for the key
+// (from a read, its own write, or a failed CAS), so it succeeds exactly when
+// no other client wrote the key since. Its weight may be left out (0), so
+// that configs saved before it existed stay valid; it is opt-in (no variant
+// draws it), because a protocol serving this spec need not implement it.
 type WorkloadConfig struct {
 	Keys   int `json:"keys"`
 	Get    int `json:"get"`
 	Put    int `json:"put"`
 	Append int `json:"append"`
+	CAS    int `json:"cas,omitempty"`
 }
 
 // DefaultWorkload is the named scenarios' mix: three keys, reads and
@@ -202,9 +297,9 @@ func (w WorkloadConfig) Validate() error {
 	switch {
 	case w.Keys < 1 || w.Keys > 1<<20:
 		return fmt.Errorf("kv workload: keys = %d: need 1 to %d", w.Keys, 1<<20)
-	case w.Get < 0 || w.Put < 0 || w.Append < 0 || w.Get > 1<<20 || w.Put > 1<<20 || w.Append > 1<<20:
-		return fmt.Errorf("kv workload: weights (get %d, put %d, append %d) must be in 0..%d", w.Get, w.Put, w.Append, 1<<20)
-	case w.Get+w.Put+w.Append == 0:
+	case w.Get < 0 || w.Put < 0 || w.Append < 0 || w.CAS < 0 || w.Get > 1<<20 || w.Put > 1<<20 || w.Append > 1<<20 || w.CAS > 1<<20:
+		return fmt.Errorf("kv workload: weights (get %d, put %d, append %d, cas %d) must be in 0..%d", w.Get, w.Put, w.Append, w.CAS, 1<<20)
+	case w.Get+w.Put+w.Append+w.CAS == 0:
 		return fmt.Errorf("kv workload: the weights are all 0")
 	}
 	return nil
@@ -232,13 +327,15 @@ func (Spec) Workload(raw json.RawMessage) (spec.Workload, error) {
 	if err := w.Validate(); err != nil {
 		return nil, err
 	}
-	return workload{w}, nil
+	return &workload{w: w, seen: map[sim.NodeID]map[string]string{}}, nil
 }
 
 // mixes are operation mixes (get, put, append) from simplest to richest.
 // Append comes first because it is the sharpest: a lost or doubled append
-// shows in every later read of the key.
-var mixes = [][3]int{{0, 0, 1}, {1, 0, 1}, {2, 1, 3}, {1, 1, 0}, {1, 1, 1}}
+// shows in every later read of the key. None has CAS: a protocol serving
+// this spec need not implement compare-and-swap unless a workload asks for
+// it by weight (paxossim run -workload), so generators never draw it.
+var mixes = [][4]int{{0, 0, 1, 0}, {1, 0, 1, 0}, {2, 1, 3, 0}, {1, 1, 0, 0}, {1, 1, 1, 0}}
 
 // Variants implements spec.Spec: 1 to 3 keys under each mix, one key and
 // appends only first.
@@ -246,37 +343,73 @@ func (Spec) Variants() []json.RawMessage {
 	var out []json.RawMessage
 	for _, m := range mixes {
 		for keys := 1; keys <= 3; keys++ {
-			out = append(out, WorkloadConfig{Keys: keys, Get: m[0], Put: m[1], Append: m[2]}.raw())
+			out = append(out, WorkloadConfig{Keys: keys, Get: m[0], Put: m[1], Append: m[2], CAS: m[3]}.raw())
 		}
 	}
 	return out
 }
 
-type workload struct{ w WorkloadConfig }
+// workload is one run's workload. seen is what each client last saw of each
+// key, for its CAS expectations; a run resolves its own workload, so the
+// state is the run's.
+type workload struct {
+	w    WorkloadConfig
+	seen map[sim.NodeID]map[string]string
+}
 
-func (w workload) Config() json.RawMessage { return w.w.raw() }
+func (w *workload) Config() json.RawMessage { return w.w.raw() }
 
-func (w workload) String() string {
-	return fmt.Sprintf("keys=%d mix=get:%d,put:%d,append:%d", w.w.Keys, w.w.Get, w.w.Put, w.w.Append)
+func (w *workload) String() string {
+	s := fmt.Sprintf("keys=%d mix=get:%d,put:%d,append:%d", w.w.Keys, w.w.Get, w.w.Put, w.w.Append)
+	if w.w.CAS > 0 {
+		s += fmt.Sprintf(",cas:%d", w.w.CAS)
+	}
+	return s
 }
 
 // Next draws the key, then the operation. Every written value is unique in
 // the run: "<client>.<n>;".
-func (w workload) Next(r *rand.Rand, client sim.NodeID, n int) any {
+func (w *workload) Next(r *rand.Rand, client sim.NodeID, n int) any {
 	key := "k" + strconv.Itoa(r.IntN(w.w.Keys))
 	value := strconv.Itoa(int(client)) + "." + strconv.Itoa(n) + ";"
-	pick := r.IntN(w.w.Get + w.w.Put + w.w.Append)
+	pick := r.IntN(w.w.Get + w.w.Put + w.w.Append + w.w.CAS)
 	switch {
 	case pick < w.w.Get:
 		return Input{Op: Get, Key: key}
 	case pick < w.w.Get+w.w.Put:
 		return Input{Op: Put, Key: key, Value: value}
-	default:
+	case pick < w.w.Get+w.w.Put+w.w.Append:
 		return Input{Op: Append, Key: key, Value: value}
+	default:
+		return Input{Op: CAS, Key: key, Value: value, Expect: w.seen[client][key]}
 	}
 }
 
-func (w workload) Simpler() []json.RawMessage {
+// Observe implements spec.Observer: it remembers what the client last saw
+// of the key, when the operation tells.
+func (w *workload) Observe(client sim.NodeID, input, output any) {
+	if w.w.CAS == 0 {
+		return
+	}
+	in, out := input.(Input), output.(Output)
+	var v string
+	switch {
+	case in.Op == Get, in.Op == CAS && !out.OK:
+		v = out.Value
+	case in.Op == Put, in.Op == CAS:
+		v = in.Value
+	default: // an append: the client does not know what it extended
+		return
+	}
+	m := w.seen[client]
+	if m == nil {
+		m = map[string]string{}
+		w.seen[client] = m
+	}
+	m[in.Key] = v
+}
+
+func (w *workload) Simpler() []json.RawMessage {
 	if w.w.Keys <= 1 {
 		return nil
 	}

@@ -36,11 +36,11 @@ func TestOpNames(t *testing.T) {
 		assert.Equal(t, op, back)
 	}
 	assert.Equal(t, "Op(0)", kv.Op(0).String(), "the zero Op is invalid, not a get")
-	assert.Equal(t, "Op(4)", kv.Op(4).String())
+	assert.Equal(t, "Op(5)", kv.Op(5).String())
 	_, err := kv.Op(0).MarshalText()
 	assert.Error(t, err)
 	var op kv.Op
-	assert.ErrorContains(t, op.UnmarshalText([]byte("cas")), `unknown op "cas"`)
+	assert.ErrorContains(t, op.UnmarshalText([]byte("swap")), `unknown op "swap"`)
 }
 
 // TestSequentialModel: the model of one key steps get, put and append as a
@@ -133,7 +133,7 @@ func TestValid(t *testing.T) {
 	for name, c := range map[string][2]any{
 		"input type":       {"get x", kv.Output{}},
 		"zero op":          {kv.Input{Key: "x"}, kv.Output{}},
-		"op out of range":  {kv.Input{Op: kv.Append + 1, Key: "x"}, kv.Output{}},
+		"op out of range":  {kv.Input{Op: kv.CAS + 1, Key: "x"}, kv.Output{}},
 		"output type":      {kv.Input{Op: kv.Get, Key: "x"}, ""},
 		"pointer output":   {kv.Input{Op: kv.Get, Key: "x"}, &kv.Output{}},
 		"pointer to input": {&kv.Input{Op: kv.Get, Key: "x"}, kv.Output{}},
@@ -161,7 +161,7 @@ func TestDecode(t *testing.T) {
 	assert.Equal(t, kv.Output{Value: "1.1;2.1;"}, out)
 
 	for raw, want := range map[string]string{
-		`{"op":"cas","key":"x"}`:           `unknown op "cas"`,
+		`{"op":"swap","key":"x"}`:          `unknown op "swap"`,
 		`{"key":"x"}`:                      "no op",
 		`{"op":"get","key":"x","cas":1}`:   `unknown field "cas"`,
 		`{"op":"get","key":"x"} {}`:        "trailing data",
@@ -204,7 +204,7 @@ func TestWorkloadConfigValidation(t *testing.T) {
 		`{"keys":0,"get":1,"put":1,"append":1}`:          "keys = 0",
 		`{"keys":2000000,"get":1,"put":1,"append":1}`:    "keys = 2000000",
 		`{"keys":3,"get":0,"put":0,"append":0}`:          "the weights are all 0",
-		`{"keys":3,"get":-1,"put":1,"append":1}`:         "weights (get -1, put 1, append 1)",
+		`{"keys":3,"get":-1,"put":1,"append":1}`:         "weights (get -1, put 1, append 1, cas 0)",
 		`{"keys":3,"get":1,"put":1,"append":1} {}`:       "trailing data",
 		`{"keys":"3","get":1,"put":1,"append":1}`:        "kv workload",
 		`[3,1,1,1]`: "kv workload",

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,7 +120,7 @@ func TestLinearizability(t *testing.T) {
 			op(0, put("a"), out("c"), 0, 10)}, lincheck.Violation},
 	}
 	for _, c := range cases {
-		assert.Equal(t, c.want, lincheck.Check(m, c.ops, 10*time.Second), c.name)
+		assert.Equal(t, c.want, lincheck.Judge(m, c.ops, lincheck.Options{}).Verdict, c.name)
 	}
 }
 
