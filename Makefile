@@ -7,7 +7,7 @@ GO        ?= go
 # and the run path.
 DET_PKGS  := ./sim/... ./network/... ./faults/... ./replica/... ./protocol/... ./spec/... ./runner/...
 # Modules of their own that use paxossim as a user would.
-EXAMPLES  := examples/toy
+EXAMPLES  := examples/toy examples/etcdraft examples/etcdraft36
 SCENARIO  ?= chaos
 SEED      ?=
 # PROTOCOL picks the system under test for make sim and make replay
@@ -23,7 +23,7 @@ MUTANT_REPS ?= 5
 # README.md; without it they only print them, and the tree stays clean.
 UPDATE    ?=
 
-.PHONY: all test lint vet fmt-check detlint unit examples fuzz-ci fuzz-decoders bench sim replay fuzz mutants help
+.PHONY: all test lint vet fmt-check detlint unit examples fuzz-ci fuzz-decoders bench sim replay fuzz mutants help etcdraft-sweep
 
 all: test
 
@@ -35,7 +35,8 @@ help:
 	@echo "make sim     the default seed sweep (SCENARIO=$(SCENARIO) SEEDS=$(SEEDS))"
 	@echo "make replay  replay one seed: make replay SCENARIO=chaos SEED=123"
 	@echo "make fuzz    coverage-guided fuzzing for FUZZTIME=$(FUZZTIME)"
-	@echo "make fuzz-decoders  fuzz the saved-run, plan, history and JSON-line decoders for FUZZTIME each"
+	@echo "make fuzz-decoders  fuzz the saved-run, plan, history, JSON-line and Jepsen-log decoders for FUZZTIME each"
+	@echo "make etcdraft-sweep  every scenario on etcd raft v3.7.0 and the etcd#20418 hunt on v3.6.0, ETCD_SEEDS=5000 each"
 	@echo "make mutants the mutant detection table (MUTANT_REPS=$(MUTANT_REPS) base seeds each); UPDATE=1 writes it into the README"
 
 test: lint unit examples fuzz-ci
@@ -83,6 +84,7 @@ fuzz-decoders:
 	$(GO) test ./runner -run '^$$' -fuzz '^FuzzParsePlan$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzDecodeHistory$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
 	$(GO) test ./cmd/paxossim -run '^$$' -fuzz '^FuzzReadRecords$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
+	$(GO) test ./jepsenlog -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
@@ -97,6 +99,13 @@ replay:
 
 fuzz:
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzCluster$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x
+
+# The long sweeps of the etcd raft examples: every scenario on v3.7.0
+# (ETCD_SEEDS each), and the etcd#20418 hunt on v3.6.0.
+ETCD_SEEDS ?= 5000
+etcdraft-sweep:
+	cd examples/etcdraft && $(GO) test -count=1 -timeout 120m -v -run '^TestEveryScenario$$' . -paxossim.seeds=$(ETCD_SEEDS)
+	cd examples/etcdraft36 && $(GO) test -count=1 -timeout 120m -v -run '^TestHunt$$' . -etcdraft36.hunt=$(ETCD_SEEDS)
 
 mutants:
 	$(GO) test ./scenarios -run '^TestMutantTable$$' -count=1 -v -mutant-table -mutant-reps $(MUTANT_REPS) $(if $(UPDATE),-update-readme)

@@ -61,7 +61,32 @@ type Injector struct {
 	crashGen []uint64   // per server: bumped at every crash the injector makes
 	pauseGen []uint64   // per server: bumped at every pause (or extension)
 	pauseEnd []sim.Time // per server: when the current pause ends
+	cur      int        // the plan index of the fault firing now, for note
+	firings  []Firing
 }
+
+// Firing is one thing the injector did, as its trace note says: a plan
+// fault firing with its roles resolved (the HTML page labels each fault
+// with the nodes it hit), or the end the injector scheduled for one (a
+// crashed node's restart, a paused node's resume).
+type Firing struct {
+	Fault int      `json:"fault"` // index in the plan
+	At    sim.Time `json:"at_ns"`
+	// End marks the end of fault Fault that the injector scheduled: the
+	// restart after a crash's Duration, the resume after a pause's.
+	End bool `json:"end,omitempty"`
+	// Nodes are the nodes it acted on, roles resolved (none for a fault
+	// on the whole network, such as ring or heal).
+	Nodes []sim.NodeID `json:"nodes,omitempty"`
+	// Note is its trace note, without the "fault " prefix.
+	Note string `json:"note"`
+	// NoEffect is set when it did nothing: skipped (a role nobody plays),
+	// or a no-op (crashing a node that is down).
+	NoEffect bool `json:"no_effect,omitempty"`
+}
+
+// Firings returns what the injector did so far, in order.
+func (in *Injector) Firings() []Firing { return in.firings }
 
 // Inject validates the plan for s and schedules every fault with s.At. Each
 // fault writes one trace note ("fault ...") when it fires, naming the node a
@@ -125,7 +150,30 @@ func (in *Injector) Healed() bool { return in.healed }
 // nil. Each is also in the trace.
 func (in *Injector) Err() error { return errors.Join(in.errs...) }
 
-func (in *Injector) note(id sim.NodeID, text string) { in.s.Note(id, "fault "+text) }
+func (in *Injector) note(id sim.NodeID, text string) {
+	in.s.Note(id, "fault "+text)
+	f := Firing{Fault: in.cur, At: in.s.Now(), Note: text}
+	if id >= 0 {
+		f.Nodes = []sim.NodeID{id}
+	}
+	in.firings = append(in.firings, f)
+}
+
+// hit sets the nodes the last note's fault acted on.
+func (in *Injector) hit(nodes ...sim.NodeID) { in.firings[len(in.firings)-1].Nodes = nodes }
+
+// noop notes a fault that did nothing.
+func (in *Injector) noop(id sim.NodeID, text string) {
+	in.note(id, text)
+	in.firings[len(in.firings)-1].NoEffect = true
+}
+
+// ended notes the end the injector scheduled for fault i.
+func (in *Injector) ended(i int, id sim.NodeID, text string) {
+	in.cur = i
+	in.note(id, text)
+	in.firings[len(in.firings)-1].End = true
+}
 
 func (in *Injector) netErr(f *Fault, err error) {
 	if err == nil {
@@ -138,7 +186,7 @@ func (in *Injector) netErr(f *Fault, err error) {
 // skip notes a fault that does not fire: how says how its roles resolved
 // so far, why what is missing or meaningless.
 func (in *Injector) skip(f *Fault, how, why string) {
-	in.note(-1, f.describe()+how+" skipped: "+why)
+	in.noop(-1, f.describe()+how+" skipped: "+why)
 }
 
 // resolve returns the node a node fault (or isolate) targets now, and a
@@ -310,6 +358,7 @@ func (in *Injector) groups(f *Fault) (groups [][]sim.NodeID, bridge sim.NodeID, 
 func (in *Injector) fire(i int) {
 	f := &in.plan.Faults[i]
 	in.fired++
+	in.cur = i
 	s := in.s
 	switch f.Kind {
 	case KindCrash:
@@ -319,7 +368,7 @@ func (in *Injector) fire(i int) {
 			return
 		}
 		if !s.Up(id) {
-			in.note(id, f.describe()+how+" no-op: down")
+			in.noop(id, f.describe()+how+" no-op: down")
 			return
 		}
 		in.note(id, f.describe()+how)
@@ -329,20 +378,21 @@ func (in *Injector) fire(i int) {
 			gen := in.crashGen[id]
 			s.At(s.Now().Add(f.Duration), func() {
 				if in.crashGen[id] == gen && !s.Up(id) {
-					in.note(id, "restart "+id.String()+" (end of crash for="+formatDuration(f.Duration)+")")
+					in.ended(i, id, "restart "+id.String()+" (end of crash for="+formatDuration(f.Duration)+")")
 					s.Restart(id)
 				}
 			})
 		}
 	case KindRestart:
 		if s.Up(f.Node) {
-			in.note(f.Node, f.describe()+" no-op: up")
+			in.noop(f.Node, f.describe()+" no-op: up")
 			return
 		}
 		in.note(f.Node, f.describe())
 		in.crashGen[f.Node]++ // a pending automatic restart is now stale
 		if !s.Restart(f.Node) {
-			in.note(f.Node, f.describe()+" no-op: never started")
+			in.firings[len(in.firings)-1].NoEffect = true
+			in.noop(f.Node, f.describe()+" no-op: never started")
 		}
 	case KindPause:
 		in.pause(f)
@@ -361,6 +411,7 @@ func (in *Injector) fire(i int) {
 			return
 		}
 		in.note(-1, f.describe()+how)
+		in.hit(slices.Concat(g...)...)
 		in.netErr(f, in.net.Partition(g...))
 	case KindIsolate:
 		id, how, why := in.resolve(f)
@@ -377,6 +428,7 @@ func (in *Injector) fire(i int) {
 			return
 		}
 		in.note(-1, f.describe()+how)
+		in.hit(from, to)
 		if f.Kind == KindCut {
 			in.netErr(f, in.net.CutOneWay(from, to))
 		} else {
@@ -389,6 +441,7 @@ func (in *Injector) fire(i int) {
 			return
 		}
 		in.note(-1, f.describe()+how)
+		in.hit(append(slices.Concat(g...), bridge)...)
 		in.netErr(f, in.net.Bridge(g[0], g[1], bridge))
 	case KindRing:
 		in.note(-1, f.describe())
@@ -411,7 +464,7 @@ func (in *Injector) pause(f *Fault) {
 		return
 	}
 	if !s.Up(id) {
-		in.note(id, f.describe()+how+" no-op: down")
+		in.noop(id, f.describe()+how+" no-op: down")
 		return
 	}
 	end := s.Now().Add(f.Duration)
@@ -426,10 +479,10 @@ func (in *Injector) pause(f *Fault) {
 	}
 	in.pauseGen[id]++
 	in.pauseEnd[id] = end
-	gen := in.pauseGen[id]
+	gen, i := in.pauseGen[id], in.cur
 	s.At(end, func() {
 		if in.pauseGen[id] == gen && s.Paused(id) {
-			in.note(id, "resume "+id.String()+" (end of pause)")
+			in.ended(i, id, "resume "+id.String()+" (end of pause)")
 			s.Resume(id)
 		}
 	})
@@ -453,6 +506,7 @@ func (in *Injector) healAll(last bool) {
 		}
 	}
 	in.note(-1, "heal-all clock-reset="+formatGroup(clocks)+" resume="+formatGroup(resumed)+" restart="+formatGroup(restarted))
+	in.hit(slices.Compact(slices.Sorted(slices.Values(slices.Concat(clocks, resumed, restarted))))...)
 	if in.net != nil {
 		in.net.Heal()
 	}

@@ -21,7 +21,6 @@ package paxossimtest
 import (
 	"flag"
 	"fmt"
-	"github.com/paxossim/paxossim/lincheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,13 +205,14 @@ func verdictLine(f *scenarios.Failure) string {
 }
 
 func recheck(t *testing.T, st Settings) {
-	r, err := scenarios.Recheck(st.Recheck, lincheck.Options{})
+	r, err := scenarios.RecheckPath(st.Recheck, scenarios.RecheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("linearizability: %s (%s checker)\n", r.Verdict, r.Checker)
-	if r.Verdict != scenarios.VerdictOk {
-		t.Errorf("recheck of %s: %s: %s", st.Recheck, r.Verdict, r.Explanation)
+	fmt.Printf("linearizability: %s (%s checker, %d operations of spec %s)\n", r.Result.Verdict, r.Result.Checker, r.Ops, r.Spec)
+	fmt.Printf("page: %s\n", r.Page)
+	if r.Result.Verdict != scenarios.VerdictOk {
+		t.Errorf("recheck of %s: %s: %s", st.Recheck, r.Result.Verdict, r.Result.Explanation)
 	}
 }
 

@@ -86,6 +86,8 @@ type Result struct {
 	// Layers holds a history per layer of a protocol that declares
 	// layers (layers.go), in the protocol's order.
 	Layers []LayerHistory
+	// Faults is what the fault injector did, roles resolved to nodes.
+	Faults []faults.Firing
 	// Ops and Completed count client operations invoked and answered.
 	Ops, Completed int
 	Coverage       Coverage
@@ -465,6 +467,7 @@ func (c *cluster) collect(res *Result) {
 	res.Net = c.net.Stats().Total
 	res.History = c.hist.operations(c.s.Now())
 	res.Layers = c.layers.histories(c.s.Now())
+	res.Faults = c.inj.Firings()
 	res.Ops = len(c.hist.ops)
 	res.Completed = c.hist.completed
 	res.Coverage = c.inv.coverage()

@@ -9,13 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/anishathalye/porcupine"
-
-	"github.com/paxossim/paxossim/faults"
 	"github.com/paxossim/paxossim/lincheck"
 	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/runner"
-	"github.com/paxossim/paxossim/sim"
 	"github.com/paxossim/paxossim/spec"
 )
 
@@ -24,11 +20,12 @@ import (
 // without re-running it (Recheck).
 type Artifacts struct {
 	Dir           string
-	Visualization string // porcupine's HTML of the history, with fault intervals
+	Visualization string // the HTML page of the history (visualize.go)
 	Trace         string // the full trace, one event per line
 	History       string // the client history as JSON
 	Params        string // the drawn run (parameters and fault plan) as JSON
 	Plan          string // the fault plan alone as JSON
+	Faults        string // what each fault did, roles resolved, as JSON
 	Report        string // the text report
 }
 
@@ -36,7 +33,7 @@ func (a *Artifacts) String() string {
 	var b strings.Builder
 	for _, f := range []struct{ name, path string }{
 		{"visualization", a.Visualization}, {"trace", a.Trace}, {"history", a.History},
-		{"params", a.Params}, {"plan", a.Plan}, {"report", a.Report},
+		{"params", a.Params}, {"plan", a.Plan}, {"faults", a.Faults}, {"report", a.Report},
 	} {
 		if f.path != "" {
 			fmt.Fprintf(&b, "%-13s %s\n", f.name+":", f.path)
@@ -93,8 +90,11 @@ func WriteArtifacts(dir string, res *Result) (*Artifacts, error) {
 	if err := writeJSON(a.Plan, p.Plan); err != nil {
 		return nil, err
 	}
+	if a.Faults, err = writeFirings(a.Dir, res.Faults); err != nil {
+		return nil, err
+	}
 	a.Visualization = filepath.Join(a.Dir, "history.html")
-	if err := Visualize(a.Visualization, p, res.History); err != nil {
+	if err := Visualize(a.Visualization, res); err != nil {
 		return nil, err
 	}
 	a.Report = filepath.Join(a.Dir, "report.txt")
@@ -115,42 +115,6 @@ func writeJSON(path string, v any) error {
 // LoadParams reads a saved run (a params.json, or the plan.json next to
 // one) and validates it in full.
 func LoadParams(path string) (Params, error) { return runner.LoadParams(path) }
-
-// Visualize writes porcupine's HTML visualization of a run's history, with
-// each fault of the plan as an annotation on the timeline.
-func Visualize(path string, p *Params, history []spec.Operation) error {
-	m, err := modelOf(p)
-	if err != nil {
-		return err
-	}
-	info := lincheck.CheckVerbose(m, history, lincheck.Options{Budget: p.Checks.CheckBudget})
-	info.AddAnnotations(faultAnnotations(p.Plan, history))
-	return porcupine.VisualizePath(lincheck.Model(m), info, path)
-}
-
-func faultAnnotations(plan faults.Plan, history []spec.Operation) []porcupine.Annotation {
-	end := int64(0)
-	for _, op := range history {
-		end = max(end, op.Return)
-	}
-	var out []porcupine.Annotation
-	for _, f := range plan.Faults {
-		start := int64(f.At)
-		stop := start + int64(f.Duration)
-		if f.Duration == 0 {
-			stop = start + int64(sim.Millisecond)
-		}
-		out = append(out, porcupine.Annotation{
-			Tag:             "faults",
-			Start:           start,
-			End:             min(max(stop, start+1), max(end, start+1)),
-			Description:     f.Kind.String(),
-			Details:         f.String(),
-			BackgroundColor: "#f4c7c3",
-		})
-	}
-	return out
-}
 
 // HistorySchema is the version of history.json's format, which is its own:
 // params.json's schema may change without it.
@@ -244,15 +208,8 @@ func DecodeHistory(data []byte) ([]spec.Operation, spec.Model, error) {
 
 // Recheck re-runs the linearizability check on the history saved in an
 // artifacts directory, without re-running the simulation: for a fixed
-// checker or model.
+// checker or model. It writes the directory's recheck.html (RecheckPath).
 func Recheck(dir string, opts lincheck.Options) (lincheck.Result, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "history.json"))
-	if err != nil {
-		return lincheck.Result{}, err
-	}
-	ops, m, err := DecodeHistory(data)
-	if err != nil {
-		return lincheck.Result{}, err
-	}
-	return lincheck.Judge(m, ops, opts), nil
+	r, err := RecheckPath(dir, RecheckOptions{Check: opts})
+	return r.Result, err
 }

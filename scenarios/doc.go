@@ -34,10 +34,11 @@
 // Each failure names one Check and its first offending fact. Explain
 // re-runs a failed seed (identically) to keep the trace's last events,
 // WriteArtifacts leaves the full trace, the history as JSON, the run as
-// JSON (params.json, replayable with -paxossim.plan), the fault plan, and
-// porcupine's HTML visualization with the faults annotated on the
-// timeline; Report formats it all with the replay commands; Recheck
-// re-runs only the checker on a saved history.
+// JSON (params.json, replayable with -paxossim.plan), the fault plan, what
+// each fault did (faults.json), and the HTML page that shows the bug
+// (visualize.go); Report formats it all with the replay commands;
+// RecheckPath re-runs only the checker on a saved history or a Jepsen log,
+// and draws its page.
 //
 // A run also counts how often the protocol reached its probes (Coverage);
 // a sweep of a scenario that never reaches a probe it Expects fails, like a

@@ -13,6 +13,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/jepsenlog"
+	"github.com/paxossim/paxossim/lincheck"
+	"github.com/paxossim/paxossim/scenarios"
 )
 
 var updateBadInput = flag.Bool("update-bad-input", false, "TestBadInput: rewrite the generated tables of docs/bad-input.md")
@@ -82,6 +86,8 @@ func badInputCases(t *testing.T) []badInputCase {
 	write("params.json", `{"Scenario":"chaos","Seed":1,"Bogus":true}`)
 	write("invalid/params.json", `{"schema":99,"protocol":"nope","servers":0}`)
 	require.NoError(t, os.MkdirAll("empty", 0o755))
+	write("bad-jepsen.log", "0\t:invoke\t:read\tnil\n0\t:invoke\t:write\t3\n")
+	write("bad-history/history.json", `{"schema":1,"spec":"kv","ops":[],"bogus":1}`)
 	// A sparse file past the limit: no disk is used.
 	require.NoError(t, os.MkdirAll("huge", 0o755))
 	f, err := os.Create("huge/params.json")
@@ -193,6 +199,21 @@ func badInputCases(t *testing.T) []badInputCase {
 		{[]string{"merge", "empty.jsonl"}, "an empty file (a shard killed early)", "incomplete: empty.jsonl is empty", exitIncomplete},
 		{[]string{"merge", "torn.jsonl"}, "a last line cut short (a shard killed mid-write)", "incomplete: torn.jsonl:2: the last line is torn", exitIncomplete},
 
+		{[]string{"recheck"}, "", "give an artifacts directory, a history.json or a Jepsen log", u},
+		{[]string{"recheck", "a", "b"}, "", `unexpected argument "b": recheck takes one DIR or FILE`, u},
+		{[]string{"recheck", "missing"}, "no such file", "stat missing: no such file or directory", u},
+		{[]string{"recheck", "empty"}, "a directory with no history.json", "empty: an artifacts directory holds a history.json, and there is none", u},
+		{[]string{"recheck", "/dev/zero"}, "a device", "/dev/zero: not a regular file", u},
+		{[]string{"recheck", "empty.jsonl"}, "an empty file", "empty.jsonl is empty: there is no history to check", u},
+		{[]string{"recheck", "bad-jepsen.log"}, "a process that invokes twice", "bad-jepsen.log: line 2: process 0 invokes :write while its :read of line 1 is still open", u},
+		{[]string{"recheck", "bad-history"}, "a history.json with an unknown field", `json: unknown field "bogus"`, u},
+		{[]string{"recheck", "-budget", "0", "bad-jepsen.log"}, "", `invalid value "0" for flag -budget: must be at least 1`, u},
+		{[]string{"recheck", "-budget", "1e9", "bad-jepsen.log"}, "", `invalid value "1e9" for flag -budget: not an integer`, u},
+		{[]string{"recheck", "-timeout", "-1s", "bad-jepsen.log"}, "", "-timeout -1s: must not be negative", u},
+		{[]string{"recheck", "-checker", "fast", "bad-jepsen.log"}, "", `-checker: unknown checker "fast" (want auto, exact or porcupine)`, u},
+		{[]string{"recheck", "-spec", "nope", "bad-jepsen.log"}, "", `-spec: unknown spec "nope"`, u},
+		{[]string{"recheck", "-html", "no/such/dir/x.html", "bad-jepsen.log"}, "", "-html no/such/dir/x.html: no directory no/such/dir to write it in", u},
+
 		{[]string{"bench", "-seeds", "0"}, "", `invalid value "0" for flag -seeds: must be at least 1`, u},
 		{[]string{"bench", "-scaling-seeds", "2000000000"}, "", `invalid value "2000000000" for flag -scaling-seeds: must be at most 1000000000`, u},
 		{[]string{"bench", "-scenario", "nope"}, "", `unknown scenario "nope"`, u},
@@ -299,6 +320,10 @@ func limitsTable() string {
 		{"a file merge reads", fmt.Sprintf("%d bytes", int64(maxMergeFileBytes)), "a source that never ends is refused"},
 		{"`replay -plan`, `shrink -plan`", fmt.Sprintf("%d bytes, a regular file", maxPlanFileBytes), "a saved run; a device, pipe or socket is refused before it is read"},
 		{"`-revision`", fmt.Sprintf("%d characters", maxRevisionLen), "a commit hash, tag or version"},
+		{"what `recheck` reads (a DIR's history.json, or FILE)", fmt.Sprintf("%d bytes, a regular file", int64(scenarios.MaxRecheckFile)), "a history.json or Jepsen log; a device, pipe or socket is refused before it is read"},
+		{"a line of a Jepsen log", fmt.Sprintf("%d bytes", jepsenlog.MaxLineBytes), "an event is a few hundred bytes"},
+		{"`recheck -budget`", fmt.Sprint(int64(lincheck.MaxBudget)), "model steps of the search per partition (default " + fmt.Sprint(lincheck.DefaultBudget) + ")"},
+		{"`recheck -timeout`", maxRecheckTimeout.String(), "wall time of the search; a verdict it cuts short depends on the machine"},
 	}
 	var b strings.Builder
 	b.WriteString("| what | limit | why |\n| --- | --- | --- |\n")

@@ -3,7 +3,8 @@
 // line and a summary, replays one seed (or a saved run) exactly with its
 // full trace, shrinks a failing run to a smaller one that fails the same
 // check, lists what there is to run, merges the JSON lines of sharded
-// sweeps, and measures the figures the README keeps.
+// sweeps, re-checks a saved history or a Jepsen log and draws its page,
+// and measures the figures the README keeps.
 //
 // Usage:
 //
@@ -16,6 +17,7 @@
 //	paxossim shrink -plan FILE [-out DIR] [-max-runs N]
 //	paxossim list
 //	paxossim merge  [-show N] FILE...
+//	paxossim recheck [-budget N] [-timeout D] [-checker auto|exact|porcupine] [-spec NAME] [-html PATH] [-allow-unknown] DIR|FILE
 //	paxossim bench  [-seeds N] [-scenario NAME] [-protocol NAME] [-readme README.md] [-revision REV]
 //
 // Protocols come from the registry of package protocol (-protocol, default
@@ -45,7 +47,8 @@
 //	   inconsistent: merge found seeds with no line, an empty or torn
 //	   shard file (a shard killed mid-write) or a seed twice; run could not
 //	   write its -json file; bench could not take a measurement or rewrite
-//	   the README
+//	   the README; recheck's verdict is unknown (the search ran out of
+//	   budget), or its page could not be written
 //
 // A command that finds several classes exits with the most severe: 1,
 // then 5, then 3. A sweep with both safety and no-progress failures exits

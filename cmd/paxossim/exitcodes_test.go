@@ -170,11 +170,12 @@ func TestUsageNamesExitCodes(t *testing.T) {
 		assert.Contains(t, collapse(stdout), want)
 	}
 	codes := map[string][]int{
-		"run":    {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
-		"replay": {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash},
-		"shrink": {exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
-		"merge":  {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
-		"bench":  {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
+		"run":     {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
+		"replay":  {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash},
+		"shrink":  {exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
+		"merge":   {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
+		"bench":   {exitPass, exitCheckFailed, exitUsage, exitNoProgress, exitCrash, exitIncomplete},
+		"recheck": {exitPass, exitCheckFailed, exitUsage, exitCrash, exitIncomplete},
 	}
 	for c, want := range codes {
 		_, stdout, _ := invoke(t, c, "-h")

@@ -137,6 +137,7 @@ func commands() []command {
 		{"shrink", "shrink a failing run to a smaller one that fails the same check", cmdShrink},
 		{"list", "list protocols (with their mutants and probes), specs, scenarios and nemeses", cmdList},
 		{"merge", "merge the JSON lines of sharded runs into one summary", cmdMerge},
+		{"recheck", "re-check a saved history or a Jepsen log, and draw its page", cmdRecheck},
 		{"bench", "measure the README figures and rewrite them", cmdBench},
 	}
 }
@@ -177,7 +178,8 @@ func lookupCommand(name string) (command, bool) {
 // exitStatusHelp is the exit-status paragraph of the top-level usage.
 const exitStatusHelp = `Exit status: 0 pass; 1 a correctness check failed; 2 bad usage or bad input;
 3 no progress (liveness) failures only; 4 paxossim itself crashed;
-5 incomplete (merge: seeds missing, a shard file empty or torn).`
+5 incomplete (merge: seeds missing, a shard file empty or torn; recheck:
+the verdict is unknown).`
 
 func usage(w io.Writer) {
 	var b strings.Builder
