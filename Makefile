@@ -8,6 +8,7 @@ GO        ?= go
 DET_PKGS  := ./sim/... ./network/... ./faults/... ./replica/... ./protocol/... ./spec/... ./runner/...
 # Modules of their own that use paxossim as a user would.
 EXAMPLES  := examples/toy examples/etcdraft examples/etcdraft36
+SUMMARY   := $(CURDIR)/.paxossim-summary.txt
 SCENARIO  ?= chaos
 SEED      ?=
 # PROTOCOL picks the system under test for make sim and make replay
@@ -54,8 +55,13 @@ detlint:
 	$(GO) run ./cmd/detlint $(DET_PKGS)
 	@for d in $(EXAMPLES); do (cd $$d && $(GO) tool detlint ./...) || exit 1; done
 
+# The sweeps' summary lines (scenario, fresh base seed, failures, how to run
+# it again) are printed after the tests: go test shows a passing package's
+# output only with -v.
 unit:
-	$(GO) test -count=1 ./...
+	@rm -f $(SUMMARY)
+	PAXOSSIM_SUMMARY=$(SUMMARY) $(GO) test -count=1 ./...
+	@echo "== sweeps run by the tests"; cat $(SUMMARY) 2>/dev/null; rm -f $(SUMMARY)
 
 # Each example is a module of its own (its go.mod points at this checkout):
 # vetted and tested as a user's module would be.

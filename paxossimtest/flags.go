@@ -34,6 +34,7 @@ var (
 	flagRecheck     = flag.String(scenarios.FlagPrefix+"recheck", "", "re-check the history saved in this artifacts directory, without re-running (env PAXOSSIM_RECHECK)")
 	flagParallel    = flag.String(scenarios.FlagPrefix+"parallel-seeds", "", "seeds run at once (env PAXOSSIM_PARALLEL_SEEDS; default GOMAXPROCS)")
 	flagDeterminism = flag.String(scenarios.FlagPrefix+"determinism-every", "", "re-run every k-th seed and compare trace hashes; 0 disables (env PAXOSSIM_DETERMINISM_EVERY; default 10)")
+	flagSummary     = flag.String(scenarios.FlagPrefix+"summary", "", "append each sweep's summary line (scenario, base seed, seeds, failures, how to run it again) to this file, which go test shows even for a passing package without -v (env PAXOSSIM_SUMMARY)")
 )
 
 // Settings are the parsed flags of one test.
@@ -52,6 +53,7 @@ type Settings struct {
 	Plan             string
 	Parallel         int
 	DeterminismEvery int
+	Summary          string
 }
 
 // value returns the flag's value, or the environment variable's.
@@ -127,6 +129,7 @@ func ParseSettings(o Options) (Settings, error) {
 	}
 	s.Plan = value(flagPlan, "plan")
 	s.Recheck = value(flagRecheck, "recheck")
+	s.Summary = value(flagSummary, "summary")
 	s.Trace = *flagTrace || os.Getenv("PAXOSSIM_TRACE") == "1"
 	if s.Trace && !s.SeedGiven && s.Plan == "" {
 		return s, fmt.Errorf("-%strace needs -%sseed or -%splan (a sweep's traces would be enormous)", scenarios.FlagPrefix, scenarios.FlagPrefix, scenarios.FlagPrefix)
@@ -151,7 +154,7 @@ func ParseSettings(o Options) (Settings, error) {
 
 // envNames are the PAXOSSIM_ variables the flags read.
 var envNames = []string{"PROTOCOL", "SCENARIO", "SEEDS", "BASE_SEED", "SEED", "TRACE", "MUTANT", "OUT", "PLAN",
-	"RECHECK", "PARALLEL_SEEDS", "DETERMINISM_EVERY"}
+	"RECHECK", "PARALLEL_SEEDS", "DETERMINISM_EVERY", "SUMMARY"}
 
 // checkEnvironment refuses a PAXOSSIM_ variable no flag reads: a misspelt
 // PAXOSSIM_SEDS=5000 must not silently run the default sweep.

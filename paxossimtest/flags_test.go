@@ -15,7 +15,7 @@ import (
 
 // paxossimFlags are the go test flags of this package, without the prefix.
 var paxossimFlags = []string{"protocol", "scenario", "seeds", "base-seed", "seed", "trace", "mutant", "out", "plan", "recheck",
-	"parallel-seeds", "determinism-every"}
+	"parallel-seeds", "determinism-every", "summary"}
 
 // skipIfFlagsGiven skips a test of flag parsing when the command line set a
 // paxossim flag, which wins over the environment the test sets.

@@ -127,6 +127,9 @@ func Seeds(t *testing.T, o Options) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			t.Log("\n" + sum.String())
+			if err := appendSummary(st, t.Name(), &sum); err != nil {
+				t.Errorf("-%ssummary: %v", scenarios.FlagPrefix, err)
+			}
 			for i := range sum.Failed {
 				ReportFailure(t, st, &sum.Failed[i])
 			}
@@ -238,4 +241,38 @@ func GoTestOf(t testing.TB) scenarios.GoTest {
 		g.Package = "./" + filepath.ToSlash(rel)
 	}
 	return g
+}
+
+// appendSummary appends one line for a finished sweep to the summary file,
+// if one is asked for: go test shows a passing package's output only with
+// -v, and the base seed of a fresh sweep is what a user needs to run it
+// again. Subtests of parallel packages append whole lines (O_APPEND, one
+// write each).
+func appendSummary(st Settings, test string, sum *scenarios.Summary) error {
+	if st.Summary == "" {
+		return nil
+	}
+	verdict := "PASS"
+	if sum.Failures > 0 {
+		verdict = "FAIL"
+	}
+	line := fmt.Sprintf("%s %s protocol=%s mutant=%s base-seed=%d seeds=%d failures=%d stopped=%t revision=%s run again: -run '^%s$' -%sbase-seed=%d -%sseeds=%d\n",
+		verdict, test, st.Protocol.Name, orNone(st.Mutant), st.BaseSeed, sum.Runs, sum.Failures, sum.Stopped, scenarios.Revision(),
+		test, scenarios.FlagPrefix, st.BaseSeed, scenarios.FlagPrefix, st.Seeds)
+	f, err := os.OpenFile(st.Summary, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
