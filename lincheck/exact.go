@@ -115,8 +115,8 @@ type notApplicable struct{ why string }
 
 // checkExact judges the operations idx of history h (one partition).
 func checkExact(m spec.Model, h []spec.Operation, idx []int) (exactResult, *notApplicable) {
-	x := &exact{m: m, h: h}
-	byValue := map[string]int{} // written value -> version
+	x := &exact{m: m, h: h, ops: make([]xop, 0, len(idx)), vers: make([]version, 0, len(idx)+1)}
+	byValue := make(map[string]int, len(idx)) // written value -> version
 	x.vers = append(x.vers, version{writer: -1, pred: -1, predSrc: -1, succ: -1})
 	for _, i := range idx {
 		op := h[i]

@@ -120,6 +120,20 @@ func partitionEvents(key func(any) string, history []porcupine.Event) [][]porcup
 // codec: Prepare panics on the caller's goroutine, where a panic can be
 // recovered (one inside porcupine's goroutines could not).
 func Prepare(m spec.Model, ops []spec.Operation) []porcupine.Operation {
+	end := validate(m, ops)
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
+		out[i] = porcupine.Operation{ClientId: op.Client, Input: op.Input, Call: op.Call, Output: op.Output, Return: op.Return}
+		if _, unknown := op.Output.(spec.Unknown); unknown {
+			out[i].Return = end
+		}
+	}
+	return out
+}
+
+// validate panics on an invalid history (see Prepare) and returns its end,
+// the latest return.
+func validate(m spec.Model, ops []spec.Operation) int64 {
 	end := int64(math.MinInt64)
 	for i, op := range ops {
 		if m.Valid != nil {
@@ -132,14 +146,7 @@ func Prepare(m spec.Model, ops []spec.Operation) []porcupine.Operation {
 		}
 		end = max(end, op.Return)
 	}
-	out := make([]porcupine.Operation, len(ops))
-	for i, op := range ops {
-		out[i] = porcupine.Operation{ClientId: op.Client, Input: op.Input, Call: op.Call, Output: op.Output, Return: op.Return}
-		if _, unknown := op.Output.(spec.Unknown); unknown {
-			out[i].Return = end
-		}
-	}
-	return out
+	return end
 }
 
 // Checker selects how partitions are judged.
@@ -221,7 +228,8 @@ type Result struct {
 // partition; an unknown partition is remembered and the check goes on, in
 // case a later partition is a violation (the stronger news).
 func Judge(m spec.Model, ops []spec.Operation, o Options) Result {
-	prepared := Prepare(m, ops)
+	validate(m, ops)
+	var prepared []porcupine.Operation // for the search, made when first needed
 	res := Result{Verdict: Ok}
 	var unknown *Result
 	for _, part := range partitionIndexes(m, ops) {
@@ -229,7 +237,7 @@ func Judge(m spec.Model, ops []spec.Operation, o Options) Result {
 		if m.PartitionKey != nil {
 			key = m.PartitionKey(ops[part[0]].Input)
 		}
-		r := judgePartition(m, ops, prepared, part, o)
+		r := judgePartition(m, ops, &prepared, part, o)
 		r.Key = key
 		res.Exact += r.Exact
 		res.Searched += r.Searched
@@ -272,25 +280,24 @@ func partitionIndexes(m spec.Model, ops []spec.Operation) [][]int {
 		}
 		return [][]int{all}
 	}
-	keys := make([]string, len(ops))
-	idx := make([]int, len(ops))
+	byKey := map[string][]int{}
 	for i, op := range ops {
-		keys[i], idx[i] = m.PartitionKey(op.Input), i
+		k := m.PartitionKey(op.Input)
+		byKey[k] = append(byKey[k], i)
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
-	var parts [][]int
-	for i := 0; i < len(idx); {
-		j := i + 1
-		for j < len(idx) && keys[idx[j]] == keys[idx[i]] {
-			j++
-		}
-		parts = append(parts, idx[i:j:j])
-		i = j
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([][]int, len(keys))
+	for i, k := range keys {
+		parts[i] = byKey[k]
 	}
 	return parts
 }
 
-func judgePartition(m spec.Model, ops []spec.Operation, prepared []porcupine.Operation, part []int, o Options) Result {
+func judgePartition(m spec.Model, ops []spec.Operation, prepared *[]porcupine.Operation, part []int, o Options) Result {
 	if o.Checker != Porcupine && m.Access != nil {
 		r, na := checkExact(m, ops, part)
 		if na == nil {
@@ -300,9 +307,12 @@ func judgePartition(m spec.Model, ops []spec.Operation, prepared []porcupine.Ope
 			return Result{Verdict: Unknown, Checker: Exact, Explanation: "the exact checker cannot judge this partition: " + na.why}
 		}
 	}
+	if *prepared == nil {
+		*prepared = Prepare(m, ops)
+	}
 	sub := make([]porcupine.Operation, len(part))
 	for i, j := range part {
-		sub[i] = prepared[j]
+		sub[i] = (*prepared)[j]
 	}
 	v, steps := search(m, sub, o)
 	r := Result{Verdict: v, Checker: Porcupine, Searched: 1, Steps: steps}

@@ -188,7 +188,10 @@ func isToken(v string) bool {
 // without ';' (no write made it) stays a token of its own, which the exact
 // checker reports as a value nobody wrote.
 func tokens(state string) []string {
-	var out []string
+	if state == "" {
+		return nil
+	}
+	out := make([]string, 0, strings.Count(state, ";")+1)
 	for state != "" {
 		i := strings.IndexByte(state, ';')
 		if i < 0 {
