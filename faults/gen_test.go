@@ -195,7 +195,7 @@ func TestSwarm(t *testing.T) {
 
 // builtinNemeses are the patterns of nemesis.go. Tests elsewhere in the
 // package register more, so Nemeses may list others too.
-var builtinNemeses = []string{"clock-chaos", "flapping-partition", "leader-isolation", "leader-one-way", "majority-crash", "rolling-restart", "stale-leader-clog"}
+var builtinNemeses = []string{"clock-chaos", "deaf-server", "flapping-partition", "leader-isolation", "leader-one-way", "majority-crash", "rolling-restart", "stale-leader-clog"}
 
 func TestNemeses(t *testing.T) {
 	assert.Subset(t, Nemeses(), builtinNemeses)

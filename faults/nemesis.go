@@ -45,6 +45,7 @@ var (
 	nemesesMu sync.RWMutex
 	nemeses   = []nemesis{
 		{name: "clock-chaos", doc: "skew and drift clocks of servers and the leader, with short pauses", builtin: ClockChaos},
+		{name: "deaf-server", doc: "clog every link into one server for long: it campaigns and is heard, hears nothing until everything held for it arrives at once, across elections", builtin: DeafServer},
 		{name: "flapping-partition", doc: "split off a random minority and heal, quickly and repeatedly", builtin: FlappingPartition},
 		{name: "leader-isolation", doc: "isolate whoever leads, hold, heal, repeat", builtin: LeaderIsolation},
 		{name: "leader-one-way", doc: "cut the leader's links to every other server one way (it hears but is not heard, or is heard but does not hear), hold, heal, repeat", builtin: LeaderOneWay},
@@ -504,4 +505,38 @@ func StaleLeaderClog(r *rand.Rand, cfg GenConfig) Plan {
 		p.add(Fault{Kind: KindHeal})
 	}
 	return p.plan("stale-leader-clog")
+}
+
+// DeafServer makes one random server deaf, then stalls it: every link into
+// it is clogged for 8..16 quarter periods, so it stops hearing the leader
+// and campaigns, and what the others answer is held; 2..4 quarters in, it
+// is paused for 3..8 quarters, long enough for the others to elect a
+// leader among themselves and decide values. When it resumes, it receives
+// the answers to its old candidacy together with everything else held for
+// it. Then a heal, 2..4 quarters, and the next round.
+func DeafServer(r *rand.Rand, cfg GenConfig) Plan {
+	p := newPattern(r, cfg)
+	n := p.cfg.Servers
+	for p.wait(p.span(2, 4)) {
+		if n < 2 {
+			continue
+		}
+		deaf := sim.NodeID(p.r.IntN(n))
+		clog := p.span(8, 16)
+		for id := range sim.NodeID(n) {
+			if id != deaf {
+				p.add(Fault{Kind: KindClog, From: id, To: deaf, Duration: clog})
+			}
+		}
+		into := p.span(2, 4)
+		if !p.wait(into) {
+			break
+		}
+		p.add(Fault{Kind: KindPause, Node: deaf, Duration: p.span(3, 8)})
+		if !p.wait(clog - into) {
+			break
+		}
+		p.add(Fault{Kind: KindHeal})
+	}
+	return p.plan("deaf-server")
 }

@@ -77,6 +77,7 @@ var expectedChecks = map[string][]scenarios.Check{
 	// A reply counted twice commits without a majority: chosen sees it at
 	// the commit, agreement only if a later election exposes it.
 	"count-duplicate-acks": append([]scenarios.Check{scenarios.CheckChosen}, safety...),
+	"count-stale-promises": append([]scenarios.Check{scenarios.CheckChosen}, safety...),
 	// Replicas apply the same log into different states: only the
 	// divergence check compares them.
 	"follower-reapplies-duplicates": append([]scenarios.Check{scenarios.CheckDivergence}, safety...),

@@ -206,6 +206,12 @@ const ReportTail = 50
 // A determinism failure (from VerifyDeterminism) keeps its own fact, which
 // names the first divergent trace event.
 func Explain(res Result) Result {
+	if checkOf(res.Failure) == CheckSetup {
+		// Nothing ran: the seed's run could not be drawn or set up, and
+		// the failure says why (re-running would only report the empty
+		// parameters).
+		return res
+	}
 	again := RunParams(res.Params, RunOptions{TraceTail: ReportTail})
 	switch {
 	case checkOf(res.Failure) == CheckDeterminism:

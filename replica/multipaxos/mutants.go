@@ -19,6 +19,8 @@ const (
 	mutantExecuteBeforeCommit
 	mutantCountDuplicateAcks
 	mutantFollowerReappliesDuplicates
+	mutantCountStalePromises
+	numBaseMutants // the lease mutants are numbered from here (lease_mutants.go)
 )
 
 var mutants = [...]Mutant{
@@ -47,6 +49,10 @@ var mutants = [...]Mutant{
 		Description: "a replica that does not lead executes a retried command that is in the log twice a second " +
 			"time (the dedup table is consulted only by the leader), so replicas that applied the same log " +
 			"hold different states (apply)"},
+	mutantCountStalePromises: {Name: "count-stale-promises",
+		Description: "a candidate counts a Promise for any of its own earlier ballots as one for its current " +
+			"ballot, so a Promise held back across an election vouches for an acceptor's log as it was before " +
+			"another leader chose values there (onPromise)"},
 }
 
 // Mutants lists the known mutants, in a fixed order.

@@ -57,7 +57,11 @@ func (r *Replica) onPromise(from sim.NodeID, m Promise) {
 	if !r.validBallot(from, m.B, false) {
 		return
 	}
-	if r.role != candidate || m.B != r.ballot {
+	stale := m.B != r.ballot
+	if stale && r.mut == mutantCountStalePromises && m.B.Node == r.id && m.B.Less(r.ballot) {
+		stale = false
+	}
+	if r.role != candidate || stale {
 		return // for an earlier candidacy: stale
 	}
 	if !r.validPromise(from, m) {
