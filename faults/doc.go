@@ -87,6 +87,17 @@
 // GenConfig.CrashedMax servers are down at once, a minority by default;
 // the majority-crash nemesis exceeds it on purpose) and always pass Validate.
 //
+// # Clock bounds
+//
+// A protocol whose safety rests on timing (leader leases) assumes a bound
+// on its servers' clocks: ClockBound, a drift rate and a step size. Within
+// sets a GenConfig's SkewMax and DriftMax so that every clock fault drawn
+// from it stays within a bound; Check follows each server's clock through
+// a plan and reports, as ClockExcess values, where it leaves the bound and
+// by how much. The drifting-leader-isolation and unsynced-leader-isolation
+// nemeses aim at leases: a deposed leader whose clock runs slow, clocks
+// that start apart.
+//
 // # Determinism
 //
 // Nothing here reads the wall clock, starts a goroutine or uses global

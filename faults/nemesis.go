@@ -508,10 +508,11 @@ func StaleLeaderClog(r *rand.Rand, cfg GenConfig) Plan {
 }
 
 // DeafServer makes one random server deaf, then stalls it: every link into
-// it is clogged for 8..16 quarter periods, so it stops hearing the leader
-// and campaigns, and what the others answer is held; 2..4 quarters in, it
-// is paused for 3..8 quarters, long enough for the others to elect a
-// leader among themselves and decide values. When it resumes, it receives
+// it is clogged for 12..16 quarter periods, so it stops hearing the leader
+// and campaigns, and what the others answer is held; 6..8 quarters in
+// (after its election timeout has fired), it is paused for 6..10 quarters,
+// long enough for the others to elect a leader among themselves and decide
+// values. When it resumes, it receives
 // the answers to its old candidacy together with everything else held for
 // it. Then a heal, 2..4 quarters, and the next round.
 func DeafServer(r *rand.Rand, cfg GenConfig) Plan {
@@ -522,17 +523,17 @@ func DeafServer(r *rand.Rand, cfg GenConfig) Plan {
 			continue
 		}
 		deaf := sim.NodeID(p.r.IntN(n))
-		clog := p.span(8, 16)
+		clog := p.span(12, 16)
 		for id := range sim.NodeID(n) {
 			if id != deaf {
 				p.add(Fault{Kind: KindClog, From: id, To: deaf, Duration: clog})
 			}
 		}
-		into := p.span(2, 4)
+		into := p.span(6, 8)
 		if !p.wait(into) {
 			break
 		}
-		p.add(Fault{Kind: KindPause, Node: deaf, Duration: p.span(3, 8)})
+		p.add(Fault{Kind: KindPause, Node: deaf, Duration: p.span(6, 10)})
 		if !p.wait(clog - into) {
 			break
 		}

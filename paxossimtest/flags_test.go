@@ -48,7 +48,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 	st, err := ParseSettings(Options{})
 	require.NoError(t, err)
 	assert.Equal(t, multipaxos.Protocol, st.Protocol)
-	assert.Equal(t, scenarios.BaseNames(), st.Scenarios)
+	assert.Equal(t, scenarios.SweepNames(), st.Scenarios)
 	want := 60
 	if testing.Short() {
 		want = 10

@@ -63,7 +63,8 @@ type MutantTarget struct {
 // server paused in the middle, so answers to its old candidacy reach it
 // after another leader chose values), over seeds 9000000..9002999:
 //
-//	count-stale-promises  nemesis-deaf-server-3  1.6% [217] by agreement (deaf-server 1.7% [283], deaf-server-5 1.7% [530];
+//	count-stale-promises  nemesis-deaf-server-3  29.8% [22] by agreement (deaf-server 32.9% [21], deaf-server-5 33.3% [20];
+//	                                                                     chaos, which lays deaf-server over 1 seed in 12: 0.83% [539];
 //	                                                                     without the nemesis: 0 of 1000 in chaos, partitions,
 //	                                                                     crashes, leader-isolation and stale-leader-clog)
 var mutantTargets = []MutantTarget{
@@ -75,7 +76,7 @@ var mutantTargets = []MutantTarget{
 	{Protocol: DefaultProtocol, Mutant: "execute-before-commit", Scenario: "calm", Budget: 10, Rate: 1},
 	{Protocol: DefaultProtocol, Mutant: "count-duplicate-acks", Scenario: "partitions-5", Budget: 150, Rate: 0.238},
 	{Protocol: DefaultProtocol, Mutant: "follower-reapplies-duplicates", Scenario: "unhealed", Budget: 3000, Rate: 0.012},
-	{Protocol: DefaultProtocol, Mutant: "count-stale-promises", Scenario: "nemesis-deaf-server-3", Budget: 2500, Rate: 0.016},
+	{Protocol: DefaultProtocol, Mutant: "count-stale-promises", Scenario: "nemesis-deaf-server-3", Budget: 150, Rate: 0.298},
 }
 
 // MutantTargets lists how the suite hunts each mutant of the built-in

@@ -177,6 +177,7 @@ func Report(res *Result, artifacts *Artifacts) string {
 	} else {
 		b.WriteString(p.Plan.String() + "\n")
 	}
+	b.WriteString(ClockReport(res))
 	if res.PanicStack != "" {
 		b.WriteString("--- panic stack\n" + res.PanicStack + "\n")
 	}

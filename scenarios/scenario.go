@@ -69,6 +69,8 @@ type Scenario struct {
 	FaultKinds []faults.Kind
 	Nemesis    string
 	FaultGen   faults.GenConfig
+	// Overlay, if set, lays a nemesis pattern over some seeds' faults.
+	Overlay *Overlay
 	// Warmup is how long the cluster runs before the first fault; Phase is
 	// the length of the fault phase. Defaults 200ms and 3s.
 	Warmup, Phase sim.Duration
@@ -146,6 +148,16 @@ func (sc *Scenario) Validate() error {
 		}
 	default:
 		bad("Faults = %v: unknown mode", sc.Faults)
+	}
+	if o := sc.Overlay; o != nil {
+		if o.Every < 1 {
+			bad("Overlay.Every = %d: must be >= 1", o.Every)
+		}
+		for _, n := range o.Nemeses {
+			if !slices.Contains(faults.Nemeses(), n) {
+				bad("Overlay nemesis %q: unknown (have %s)", n, strings.Join(faults.Nemeses(), ", "))
+			}
+		}
 	}
 	probes := proto.ProbeNames()
 	for _, e := range sc.Expect {
@@ -275,6 +287,9 @@ func (sc *Scenario) Params(seed uint64, mutant string) (runner.Params, error) {
 			return runner.Params{}, err
 		}
 		p.Plan = plan
+	}
+	if p.Plan, err = sc.Overlay.apply(seed, p.Plan, gen); err != nil {
+		return runner.Params{}, err
 	}
 	if at, ok := p.Plan.HealAt(); ok {
 		p.HealAt = at

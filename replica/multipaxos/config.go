@@ -57,6 +57,9 @@ type Config struct {
 	// Mutant selects a known-wrong deviation (see Mutants); "" is the
 	// correct protocol.
 	Mutant string
+	// Lease turns on leader leases and local reads (lease.go); the zero
+	// value is off.
+	Lease LeaseConfig
 }
 
 // Defaults for zero Config fields.
@@ -139,6 +142,9 @@ func (c Config) Validate() error {
 	}
 	if c.Window < 0 || c.Window > 1<<16 {
 		bad("Window = %d: must be in 1..65536 (0 means %d)", c.Window, DefaultWindow)
+	}
+	if err := c.validateLease(d.HeartbeatInterval); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Mutant != "" && mutantByName(c.Mutant) == mutantNone {
 		names := make([]string, 0, len(mutants))

@@ -80,6 +80,60 @@
 // are volatile and are learned again from the leader, or recovered by Phase 1
 // when every replica restarted.
 //
+// # Leader leases (multipaxos-lease)
+//
+// With Config.Lease on (the protocol multipaxos-lease, LeaseProtocol), the
+// leader answers a Get from its own executed state, without a slot or a
+// round trip, while it holds a lease. The lease's safety rests on a
+// declared clock bound, part of the config: over any interval of true
+// time T, every server clock advances by T ± (ρ·T + σ), where ρ is
+// Lease.DriftPPM (drift) and σ is Lease.Step (the most a clock's reading
+// may jump in total, forward or back, within the interval). Clocks need
+// not agree with each other: only durations, each measured on one clock,
+// are trusted.
+//
+// Grants. The leader's heartbeat is a LeaseRequest carrying its own clock
+// reading s at the send. A replica that accepts the leader's ballot grants:
+// it notes grantUntil = its clock now + D (Lease.Duration) and replies
+// LeaseGrant echoing s. Its promise is to report what is left of the grant
+// in every Promise it sends (LeaseLeft) until its clock passes grantUntil.
+//
+// The leader's lease. A grant for the request sent at s is trusted until
+// the leader's clock reads s + held, with held = (D-σ)(1-ρ)/(1+ρ) - σ. The
+// grant was made at or after the send and lasts at least (D-σ)/(1+ρ) of
+// true time; the leader's clock, slow and set back, reads s + held no later
+// than (held+σ)/(1-ρ) = (D-σ)/(1+ρ) after the send. So the leader trusts a
+// grant only while the grantor still honours it. The lease is valid while
+// the grants of a majority (the leader counting as one) are trusted.
+//
+// A new leader. Its Phase 1 majority shares a replica with the majority
+// behind any lease an earlier leader may still hold. That replica either is
+// the earlier leader, which stepped down on promising (and serves nothing
+// more), or reported its grant in its Promise: left on its own clock. The
+// new leader waits out every reported grant, (left+σ)(1+ρ)/(1-ρ) + σ on
+// its own clock (the longest the grant can still run, measured by the
+// fastest clock the bound allows), and its own grant, before it proposes
+// anything or reads locally. After its promise, a replica refuses the
+// earlier ballot's requests, so no grant extends an earlier lease past the
+// wait. Until the wait is over no new write commits, so every local read of
+// the earlier leader saw every committed write.
+//
+// Local reads. The leader answers a Get from its state only if its lease
+// is valid, its wait is over, and it has executed every slot Phase 1
+// reported (a write an earlier leader committed may be among them). No
+// other leader can then commit a write it has not executed: a read is
+// linearized at the moment the leader answers it. Otherwise the Get goes
+// through the log as in plain MultiPaxos (after the lease runs out, for
+// example).
+//
+// Crashes. The leader's lease is volatile: a restarted replica holds none
+// (the mutant lease-survives-restart shows why). The grantor's promise must
+// survive a crash: a restarted replica does not know what it granted, so
+// it acts as if it had granted at boot, reporting up to D left for D after
+// every restart (not after its first boot, when it has granted nothing;
+// the mutant lease-grant-forgotten-on-restart shows why). Nothing about
+// leases is written to disk.
+//
 // # Bad input
 //
 // A message of an unknown type, a protocol message from a non-replica, a
@@ -137,7 +191,8 @@
 //     of its other simplifications.
 //   - Catch-up exists (LearnRequest/Learn); Summerset's MultiPaxos has no
 //     fetch path for a follower that missed a committed Accept.
-//   - Reads go through the log; there are no leader leases or quorum reads.
+//   - Reads go through the log, unless leader leases are on (above); there
+//     are no quorum reads.
 //   - Followers do not re-arm the election timer on every message; they note
 //     that they heard a leader and the timer checks the note, so silence is
 //     detected after one to two timeouts (one queued event per timeout

@@ -149,7 +149,11 @@ func (r *Replica) onHeartbeatTimer() {
 	if r.role != leader {
 		return
 	}
-	r.sendPeers(Heartbeat{B: r.ballot, Commit: r.commit})
+	if r.leasing() {
+		r.sendLeaseRequests()
+	} else {
+		r.sendPeers(Heartbeat{B: r.ballot, Commit: r.commit})
+	}
 	r.env.SetTimer(heartbeatTimer, r.cfg.HeartbeatInterval)
 }
 

@@ -21,6 +21,8 @@ const (
 	kindHeartbeat
 	kindLearnRequest
 	kindLearn
+	kindLeaseRequest
+	kindLeaseGrant
 )
 
 // Request asks a replica to run a client command. Cmd.Client must be the
@@ -56,6 +58,9 @@ type Promise struct {
 	From    int
 	Commit  int
 	Entries []Entry
+	// LeaseLeft (leases only) is how long the acceptor's latest lease grant
+	// still runs on its own clock; the new leader waits it out.
+	LeaseLeft sim.Duration
 }
 
 // Accept is Phase 2a: leader B proposes Cmd for Slot. Commit piggybacks the
@@ -114,6 +119,9 @@ func (m Promise) Digest() uint64 {
 	h := sim.Mix(kindPromise, ballotDigest(m.B), uint64(m.From), uint64(m.Commit), uint64(len(m.Entries)))
 	for i := range m.Entries {
 		h = sim.Mix(h, m.Entries[i].digest())
+	}
+	if m.LeaseLeft != 0 { // only with leases, so that plain MultiPaxos hashes as it always did
+		h = sim.Mix(h, uint64(m.LeaseLeft))
 	}
 	return h
 }
@@ -175,7 +183,11 @@ func (m Promise) String() string {
 		}
 		b = m.Entries[i].appendText(b)
 	}
-	return string(append(b, "]}"...))
+	b = append(b, ']')
+	if m.LeaseLeft != 0 {
+		b = append(b, " lease_left="+m.LeaseLeft.Exact()...)
+	}
+	return string(append(b, '}'))
 }
 
 func (m Accept) String() string {

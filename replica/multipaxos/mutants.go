@@ -70,5 +70,5 @@ func mutantByName(name string) mutant {
 			return mutant(i)
 		}
 	}
-	return mutantNone
+	return leaseMutantByName(name)
 }

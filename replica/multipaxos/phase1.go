@@ -24,7 +24,7 @@ func (r *Replica) onPrepare(from sim.NodeID, m Prepare) {
 	// timeout to win before standing ourselves.
 	r.heard = true
 	r.leaderHint = from
-	p := Promise{B: m.B, From: m.From, Commit: r.commit, Entries: r.promiseEntries(m.From)}
+	p := Promise{B: m.B, From: m.From, Commit: r.commit, Entries: r.promiseEntries(m.From), LeaseLeft: r.leaseLeft()}
 	// Durable before dependent: the Promise goes out only after endEvent
 	// syncs the promised ballot written above (a retransmitted Prepare finds
 	// it synced by an earlier event).
@@ -64,7 +64,7 @@ func (r *Replica) onPromise(from sim.NodeID, m Promise) {
 	if r.role != candidate || stale {
 		return // for an earlier candidacy: stale
 	}
-	if !r.validPromise(from, m) {
+	if !r.validPromise(from, m) || !r.validLeaseLeft(from, m) {
 		return
 	}
 	bit := uint64(1) << r.index[from]
@@ -152,10 +152,12 @@ func (r *Replica) becomeLeader() {
 	r.role = leader
 	r.leaderHint = r.id
 	r.cov.LeaderChanges++
+	r.becomeLeaderLease()
 	clear(r.waiting)
 	clear(r.proposedSeq)
 	clear(r.promises)
 	r.adoptPicks(picks)
+	r.afterAdoptLease()
 	r.sentUpTo = r.commit
 	r.env.CancelTimer(electionTimer)
 	r.env.Logf("leader %v: commit=%d, re-proposing up to slot %d", r.ballot, r.commit, len(r.log))

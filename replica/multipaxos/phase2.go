@@ -6,7 +6,7 @@ import "github.com/paxossim/paxossim/sim"
 // below commit+Window, so a leader facing a dead majority holds a bounded
 // amount of work and retransmits a bounded amount per tick.
 func (r *Replica) pump() {
-	if r.role != leader {
+	if r.role != leader || r.leaseWaiting() {
 		return
 	}
 	r.sentUpTo = max(r.sentUpTo, r.commit)

@@ -27,9 +27,10 @@ const (
 	retryTimer                         // leader/candidate: retransmit Accepts/Prepares
 	catchupTimer                       // follower: a LearnRequest is outstanding
 	flushTimer                         // reply-before-sync mutant: the deferred sync
+	leaseTimer                         // new leader with leases: the wait for earlier leases is over
 )
 
-var timerNames = [...]string{"election", "heartbeat", "retry", "catchup", "flush"}
+var timerNames = [...]string{"election", "heartbeat", "retry", "catchup", "flush", "lease"}
 
 // entry is one slot of the in-memory log. A slot plays up to three parts:
 // acceptor (vote, voteCmd: mirrored on disk), learner (committed, cmd) and,
@@ -98,8 +99,9 @@ type Replica struct {
 	flushArmed  bool
 	scratch     []byte
 
-	cov Coverage
-	rej Rejects
+	cov   Coverage
+	rej   Rejects
+	lease leaseState
 }
 
 func newReplica(cfg Config, index []int8, mut mutant, id sim.NodeID) *Replica {
@@ -125,6 +127,7 @@ func newReplica(cfg Config, index []int8, mut mutant, id sim.NodeID) *Replica {
 func (r *Replica) Start(env sim.Env) {
 	r.env = env
 	r.load()
+	r.leaseStart()
 	r.armElection()
 	r.endEvent()
 }
@@ -136,7 +139,7 @@ func (r *Replica) Receive(from sim.NodeID, msg sim.Message) {
 	switch msg.(type) {
 	case Request:
 		r.dispatch(from, msg)
-	case Prepare, Promise, Accept, AcceptReply, Nack, Heartbeat, LearnRequest, Learn:
+	case Prepare, Promise, Accept, AcceptReply, Nack, Heartbeat, LearnRequest, Learn, LeaseRequest, LeaseGrant:
 		if r.fromPeer(from, msg) {
 			r.dispatch(from, msg)
 		}
@@ -168,6 +171,10 @@ func (r *Replica) dispatch(from sim.NodeID, msg sim.Message) {
 		r.onLearnRequest(from, m)
 	case Learn:
 		r.onLearn(from, m)
+	case LeaseRequest:
+		r.onLeaseRequest(from, m)
+	case LeaseGrant:
+		r.onLeaseGrant(from, m)
 	}
 }
 
@@ -185,6 +192,8 @@ func (r *Replica) Timer(tag sim.TimerTag) {
 	case flushTimer:
 		r.flushArmed = false
 		r.env.Disk().Sync()
+	case leaseTimer:
+		r.onLeaseTimer()
 	default:
 		panic(fmt.Sprintf("multipaxos: %v: timer %d was never set", r.id, tag))
 	}

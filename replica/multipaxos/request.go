@@ -23,6 +23,9 @@ func (r *Replica) onRequest(from sim.NodeID, m Request) {
 		r.env.Send(from, Reply{Seq: last.seq, Res: last.res})
 		return
 	}
+	if r.serveLocalRead(from, m.Cmd) {
+		return
+	}
 	r.waiting[c] = m.Cmd.Seq
 	if r.proposedSeq[c] >= m.Cmd.Seq {
 		return // already in the log (proposed by us, or recovered by Phase 1)
