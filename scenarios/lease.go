@@ -1,11 +1,8 @@
 package scenarios
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/paxossim/paxossim/faults"
@@ -117,7 +114,7 @@ func ClockReport(res *Result) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "--- clock bound\nprotocol %s declares every server clock within %s of true time over any interval\n", p.Protocol, bound)
-	excess := bound.Check(p.Plan, p.Servers, max(res.SimTime, p.HealAt), clockRoles(p))
+	excess := bound.Check(p.Plan, p.Servers, max(res.SimTime, p.HealAt), clockRoles(res))
 	if len(excess) == 0 {
 		b.WriteString("this run's clocks stayed within it\n")
 		return b.String()
@@ -130,47 +127,23 @@ func ClockReport(res *Result) string {
 }
 
 // clockRoles says which server each clock fault aimed at a role hit (-1:
-// not a role's, or skipped), from the run's trace: the injector notes
-// every fault as it fires, on the node it hit ("t=1167.000ms n1 note
-// fault clock leader skew=-1ms drift=-400000ppm (leader=n1)"). The run is
-// deterministic, so running it again gives the same trace; it is run only
-// if the plan aims a clock fault at a role.
-func clockRoles(p *Params) []sim.NodeID {
-	var roles []int
-	for i, f := range p.Plan.Faults {
-		if f.Kind == faults.KindClock && f.Role != faults.RoleNone {
-			roles = append(roles, i)
-		}
-	}
-	if len(roles) == 0 {
-		return nil
-	}
-	var trace bytes.Buffer
-	RunParams(*p, RunOptions{Trace: &trace, SkipLinearizability: true})
+// not a role's, or skipped), from what the injector recorded as the faults
+// fired (Result.Faults, roles resolved). A result without them (a failure
+// before the run started) leaves every role unresolved, which Check treats
+// conservatively.
+func clockRoles(res *Result) []sim.NodeID {
+	p := &res.Params
 	out := make([]sim.NodeID, len(p.Plan.Faults))
 	for i := range out {
 		out[i] = -1
 	}
-	next := 0
-	for _, line := range strings.Split(trace.String(), "\n") {
-		if next == len(roles) {
-			break
-		}
-		// "t=... nX note fault clock leader ..." for a fault that hit nX;
-		// "t=... note fault clock leader ... skipped: ..." for one that
-		// hit nobody.
-		f := strings.Fields(line)
-		at := slices.Index(f, "note")
-		if at < 1 || at > 2 || len(f) < at+4 || f[at+1] != "fault" || f[at+2] != "clock" ||
-			(f[at+3] != faults.RoleLeader.String() && f[at+3] != faults.RoleLastLeader.String()) {
+	for _, f := range res.Faults {
+		if f.End || f.NoEffect || f.Fault < 0 || f.Fault >= len(out) || len(f.Nodes) != 1 {
 			continue
 		}
-		if at == 2 && strings.HasPrefix(f[1], "n") {
-			if id, err := strconv.Atoi(f[1][1:]); err == nil {
-				out[roles[next]] = sim.NodeID(id)
-			}
+		if pf := p.Plan.Faults[f.Fault]; pf.Kind == faults.KindClock && pf.Role != faults.RoleNone {
+			out[f.Fault] = f.Nodes[0]
 		}
-		next++
 	}
 	return out
 }

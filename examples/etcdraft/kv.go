@@ -19,6 +19,9 @@ import (
 // and an unconfirmed read is re-issued with the same context every
 // ReadRetryMs, as etcd's read loop does.
 
+// readTimer re-issues the unconfirmed reads.
+const readTimer sim.TimerTag = 1
+
 // Request asks a server to run one KV operation.
 type Request struct {
 	Client sim.NodeID

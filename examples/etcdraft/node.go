@@ -1,6 +1,9 @@
 package etcdraft
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/paxossim/paxossim/sim"
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -12,74 +15,33 @@ import (
 // HardState and sync them through the simulated disk, then send, then
 // apply, then Advance. raft's own storage is a MemoryStorage rebuilt from
 // the synced disk at every Start, so a crash loses exactly what was never
-// synced.
+// synced. This file is the whole adapter; the rest is the service it runs,
+// which it calls into: the KV store and its reads (kv.go: request, apply,
+// confirmRead, retryReads), what the harness's views keep (protocol.go:
+// logged, softState) and the message wrapper (messages.go).
 
-const (
-	tickTimer sim.TimerTag = iota
-	readTimer
-)
-
-// Msg carries one raft message between servers.
-type Msg struct{ M *pb.Message }
-
-func (m Msg) String() string { return raft.DescribeMessage(m.M, nil) }
-func (m Msg) Digest() uint64 {
-	p := m.M
-	h := sim.Mix(uint64(p.GetType()), p.GetFrom(), p.GetTo(), p.GetTerm(), p.GetLogTerm(), p.GetIndex(),
-		p.GetCommit(), p.GetVote(), p.GetRejectHint(), b2u(p.GetReject()), sim.HashBytes(p.GetContext()))
-	for _, e := range p.GetEntries() {
-		h = sim.Mix(h, entryDigest(e))
-	}
-	return h
-}
-
-func b2u(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// entryDigest names a log entry by its term and data, as the log checks
-// and the durable votes compare it.
-func entryDigest(e *pb.Entry) uint64 {
-	return sim.Mix(e.GetTerm(), uint64(e.GetType()), sim.HashBytes(e.GetData()))
-}
+const tickTimer sim.TimerTag = 0
 
 // firstIndex is the first log index after the bootstrap snapshot (index 1,
 // the cluster's membership), which every server rebuilds at Start.
 const firstIndex = 2
 
-func entryKey(i uint64) string {
-	const hex = "0123456789abcdef"
-	var b [18]byte
-	b[0], b[1] = 'e', '/'
-	for k := 17; k >= 2; k, i = k-1, i>>4 {
-		b[k] = hex[i&15]
-	}
-	return string(b[:])
-}
-
 // node is one server.
 type node struct {
-	env     sim.Env
-	set     Settings
-	servers int
-	rn      *raft.RawNode
-	ms      *raft.MemoryStorage
-	period  sim.Duration // tick period, drawn from the node's stream at every term
-	onDisk  uint64       // highest log index written
+	env    sim.Env
+	set    Settings
+	voters []uint64 // raft ids: node ids + 1
+	rn     *raft.RawNode
+	ms     *raft.MemoryStorage
+	period sim.Duration // tick period, drawn from the node's stream at every term
+	onDisk uint64       // highest log index written
 	kvState
 }
 
 func (n *node) Start(env sim.Env) {
 	n.env, n.ms = env, raft.NewMemoryStorage()
 	n.kvState.init()
-	voters := make([]uint64, n.servers)
-	for i := range voters {
-		voters[i] = uint64(i) + 1
-	}
-	meta := &pb.SnapshotMetadata{Index: new(uint64(1)), Term: new(uint64(1)), ConfState: &pb.ConfState{Voters: voters}}
+	meta := &pb.SnapshotMetadata{Index: new(uint64(1)), Term: new(uint64(1)), ConfState: &pb.ConfState{Voters: slices.Clone(n.voters)}}
 	must(n.ms.ApplySnapshot(&pb.Snapshot{Metadata: meta}))
 	ents, hs := loadDurable(env.Disk())
 	must(n.ms.Append(ents))
@@ -88,9 +50,7 @@ func (n *node) Start(env sim.Env) {
 		n.term, n.commit = hs.GetTerm(), hs.GetCommit()
 		n.probes[probeDiskRecovery]++
 	}
-	for _, e := range ents {
-		n.logDigests = append(n.logDigests, entryDigest(e))
-	}
+	n.logged(ents)
 	n.onDisk = firstIndex - 1 + uint64(len(ents))
 	rn, err := raft.NewRawNode(&raft.Config{ID: uint64(env.ID()) + 1, Storage: n.ms, Logger: discardLogger{},
 		ElectionTick: n.set.ElectionTicks, HeartbeatTick: n.set.HeartbeatTicks, CheckQuorum: n.set.CheckQuorum,
@@ -114,10 +74,6 @@ func (n *node) Receive(from sim.NodeID, msg sim.Message) {
 	switch m := msg.(type) {
 	case Msg:
 		p := m.M
-		if p.GetFrom() != uint64(from)+1 {
-			n.env.Logf("dropping %v: not from %v", msg, from)
-			return
-		}
 		if t := p.GetType(); t == pb.MsgProp || t == pb.MsgReadIndex {
 			p = proto.Clone(p).(*pb.Message) // raft may forward (and so rewrite) these; a duplicate shares p
 		}
@@ -157,10 +113,7 @@ func (n *node) ready() {
 				d.Delete(entryKey(i))
 			}
 			n.onDisk = last
-			n.logDigests = n.logDigests[:rd.Entries[0].GetIndex()-firstIndex]
-			for _, e := range rd.Entries {
-				n.logDigests = append(n.logDigests, entryDigest(e))
-			}
+			n.logged(rd.Entries)
 			must(n.ms.Append(rd.Entries))
 		}
 		if !raft.IsEmptyHardState(rd.HardState) {
@@ -174,12 +127,7 @@ func (n *node) ready() {
 		if d.Unsynced() > 0 {
 			d.Sync() // durable before any message that depends on it
 		}
-		if rd.SoftState != nil {
-			if rd.RaftState == raft.StateLeader && !n.leader {
-				n.probes[probeLeaderElected]++
-			}
-			n.lead, n.leader = rd.Lead, rd.RaftState == raft.StateLeader
-		}
+		n.softState(rd.SoftState)
 		for _, m := range rd.Messages {
 			n.env.Send(sim.NodeID(m.GetTo()-1), Msg{m})
 		}
@@ -193,8 +141,56 @@ func (n *node) ready() {
 	}
 }
 
-func must(err error) {
-	if err != nil {
-		panic(err)
+// The disk holds "hs" (the HardState) and "e/<index>" (one log entry per
+// record, the index in 16 hex digits so that Scan returns them in order).
+// One Ready writes its entries, then deletes a replaced suffix, then
+// writes the HardState, and syncs; a crash may keep any prefix of those
+// writes (a disk fault), so loading keeps the longest run of entries that
+// is contiguous from firstIndex with terms that never decrease: what lies
+// beyond it was never synced as part of a consistent log.
+
+func entryKey(i uint64) string { return fmt.Sprintf("e/%016x", i) }
+
+func marshal(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	must(err)
+	return b
+}
+
+// loadDurable reads the log and the HardState (nil if none) from d.
+func loadDurable(d sim.DiskReader) ([]*pb.Entry, *pb.HardState) {
+	var ents []*pb.Entry
+	for _, k := range d.Scan("e/") {
+		e, ok := readEntry(d, k)
+		if !ok || e.GetIndex() != firstIndex+uint64(len(ents)) || (len(ents) > 0 && e.GetTerm() < ents[len(ents)-1].GetTerm()) {
+			break
+		}
+		ents = append(ents, e)
 	}
+	hs := loadHardState(d)
+	if last := firstIndex - 1 + uint64(len(ents)); hs.GetCommit() > last {
+		// The HardState is written after the entries of its Ready, so
+		// this is a bug in the adapter, never a disk fault.
+		panic(fmt.Sprintf("etcdraft: durable commit %d beyond the durable log (last index %d)", hs.GetCommit(), last))
+	}
+	return ents, hs
+}
+
+// loadHardState reads the HardState (nil if none).
+func loadHardState(d sim.DiskReader) *pb.HardState {
+	if hs := (&pb.HardState{}); readRecord(d, "hs", hs) {
+		return hs
+	}
+	return nil
+}
+
+// readEntry reads the entry a key holds, if it is whole and its own.
+func readEntry(d sim.DiskReader, key string) (*pb.Entry, bool) {
+	e := &pb.Entry{}
+	return e, readRecord(d, key, e) && entryKey(e.GetIndex()) == key
+}
+
+func readRecord(d sim.DiskReader, key string, m proto.Message) bool {
+	v, ok, err := d.Read(key)
+	return ok && err == nil && proto.Unmarshal(v, m) == nil
 }

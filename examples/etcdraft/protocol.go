@@ -1,7 +1,8 @@
 // Package etcdraft runs etcd's raft library (go.etcd.io/raft/v3, v3.7.0)
 // under paxossim, as a user would: a sim.Node adapter around raft.RawNode
-// (node.go) serving a KV store through paxossim's generic client, with
-// reads through the log and through ReadIndex (kv.go), and this binding.
+// (node.go, with its durable storage) serving a KV store through
+// paxossim's generic client, with reads through the log and through
+// ReadIndex (kv.go), the message wrapper (messages.go), and this binding.
 //
 // raft draws its randomized election timeout from crypto/rand, which no
 // seed controls; determinism.go says how a run is made deterministic
@@ -17,6 +18,8 @@ import (
 	"github.com/paxossim/paxossim/sim"
 	"github.com/paxossim/paxossim/spec"
 	"github.com/paxossim/paxossim/spec/kv"
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // Name is the protocol's registry name.
@@ -92,12 +95,14 @@ var Protocol = &protocol.Protocol{
 		if err := json.Unmarshal(c.Config, &s); err != nil {
 			return nil, err
 		}
+		voters := make([]uint64, len(c.Servers))
 		for i, id := range c.Servers {
 			if id != sim.NodeID(i) {
 				return nil, fmt.Errorf("%s: servers must be n0..n%d (raft ids are node ids + 1), have %v", Name, len(c.Servers)-1, c.Servers)
 			}
+			voters[i] = uint64(id) + 1
 		}
-		return func(sim.NodeID) sim.Node { return &node{set: s, servers: len(c.Servers)} }, nil
+		return func(sim.NodeID) sim.Node { return &node{set: s, voters: voters} }, nil
 	},
 	Codec: codec{},
 	View:  func(n sim.Node) protocol.View { return (*view)(n.(*node)) },
@@ -201,3 +206,26 @@ func (v *view) Command(slot int) string {
 }
 func (v *view) StateDigest() uint64       { return v.digest }
 func (v *view) Promised() protocol.Ballot { return protocol.Ballot{Round: v.term} }
+
+// logged records the digests of entries raft appended (replacing any
+// suffix from the first one's index), for the log checks.
+func (n *node) logged(ents []*pb.Entry) {
+	if len(ents) == 0 {
+		return
+	}
+	n.logDigests = n.logDigests[:ents[0].GetIndex()-firstIndex]
+	for _, e := range ents {
+		n.logDigests = append(n.logDigests, entryDigest(e))
+	}
+}
+
+// softState follows who leads, for redirects and the views.
+func (n *node) softState(s *raft.SoftState) {
+	if s == nil {
+		return
+	}
+	if s.RaftState == raft.StateLeader && !n.leader {
+		n.probes[probeLeaderElected]++
+	}
+	n.lead, n.leader = s.Lead, s.RaftState == raft.StateLeader
+}

@@ -30,6 +30,13 @@ import (
 //     period and the leader lease that makes voters ignore disruptive
 //     candidates, which then change too.
 //
+// Finding out: `go tool detlint -deps ./...` (make lint runs it here)
+// warns about every dependency outside the standard library that reads
+// the clock or draws crypto, global or per-process randomness; for raft it
+// names raft.go's import of crypto/rand. At run time, ZeroReader counts the
+// reads that reach it, so a test can check that the draws it neutralizes
+// are really made through it.
+//
 // The logger: every node gets discardLogger through raft.Config.Logger
 // (raft's default writes wall-clock timestamps to stderr, and its Fatal
 // exits the process, which would kill a whole sweep).

@@ -20,6 +20,9 @@ import (
 // and an unconfirmed read is re-issued with the same context every
 // ReadRetryMs, as etcd's read loop does.
 
+// readTimer re-issues the unconfirmed reads.
+const readTimer sim.TimerTag = 1
+
 // Request asks a server to run one KV operation.
 type Request struct {
 	Client sim.NodeID
@@ -232,25 +235,34 @@ func (n *node) retryReads() {
 	}
 }
 
-// watchReads counts the contexts a leader confirms twice: the first step
-// of etcd#20418 (a context confirmed again, possibly by an old
-// acknowledgement).
+// watchReads counts, on a leader, the contexts it confirms a second time
+// (the first step of etcd#20418), and the Readys that confirm a repeated
+// context together with other reads: raft confirms the reads queued
+// before a context with it, so these are (up to two confirmations that
+// merely coincide) a repeat releasing earlier reads, the whole mechanism
+// when an old acknowledgement confirmed the repeat on a deposed leader.
 func (n *node) watchReads(rd *raft.Ready) {
-	note := func(ctx []byte) {
-		if n.confirmedCtx[string(ctx)] {
-			n.probes[probeCtxReconfirmed]++
-		}
-		n.confirmedCtx[string(ctx)] = true
-	}
+	var ctxs [][]byte
 	for _, m := range rd.Messages {
 		if m.Type == pb.MsgReadIndexResp && len(m.Entries) == 1 {
-			note(m.Entries[0].Data)
+			ctxs = append(ctxs, m.Entries[0].Data)
 		}
 	}
 	if n.leader {
 		for _, rs := range rd.ReadStates {
-			note(rs.RequestCtx)
+			ctxs = append(ctxs, rs.RequestCtx)
 		}
+	}
+	again := false
+	for _, ctx := range ctxs {
+		if n.confirmedCtx[string(ctx)] {
+			n.probes[probeCtxReconfirmed]++
+			again = true
+		}
+		n.confirmedCtx[string(ctx)] = true
+	}
+	if again && len(ctxs) > 1 {
+		n.probes[probeReleasedByRepeat]++
 	}
 }
 

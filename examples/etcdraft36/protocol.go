@@ -1,11 +1,16 @@
-// Package etcdraft runs etcd's raft library (go.etcd.io/raft/v3, v3.6.0)
+// Package etcdraft36 runs etcd's raft library (go.etcd.io/raft/v3, v3.6.0)
 // under paxossim, as a user would: a sim.Node adapter around raft.RawNode
-// (node.go) serving a KV store through paxossim's generic client, with
-// reads through the log and through ReadIndex (kv.go), and this binding.
+// (node.go, with its durable storage) serving a KV store through
+// paxossim's generic client, with reads through the log and through
+// ReadIndex (kv.go), the message wrapper (messages.go), and this binding.
 //
 // raft draws its randomized election timeout from crypto/rand, which no
 // seed controls; determinism.go says how a run is made deterministic
 // without forking the library.
+//
+// v3.6.0 has etcd#20418, a stale ReadIndex read on a deposed leader:
+// hunt_test.go finds it with the linearizability check, and
+// testdata/etcd20418.json is its shrunk counterexample.
 package etcdraft36
 
 import (
@@ -17,6 +22,8 @@ import (
 	"github.com/paxossim/paxossim/sim"
 	"github.com/paxossim/paxossim/spec"
 	"github.com/paxossim/paxossim/spec/kv"
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // Name is the protocol's registry name.
@@ -78,6 +85,7 @@ const (
 	probeDedup
 	probeDiskRecovery
 	probeCtxReconfirmed
+	probeReleasedByRepeat
 	numProbes
 )
 
@@ -93,12 +101,14 @@ var Protocol = &protocol.Protocol{
 		if err := json.Unmarshal(c.Config, &s); err != nil {
 			return nil, err
 		}
+		voters := make([]uint64, len(c.Servers))
 		for i, id := range c.Servers {
 			if id != sim.NodeID(i) {
 				return nil, fmt.Errorf("%s: servers must be n0..n%d (raft ids are node ids + 1), have %v", Name, len(c.Servers)-1, c.Servers)
 			}
+			voters[i] = uint64(id) + 1
 		}
-		return func(sim.NodeID) sim.Node { return &node{set: s, servers: len(c.Servers)} }, nil
+		return func(sim.NodeID) sim.Node { return &node{set: s, voters: voters} }, nil
 	},
 	Codec: codec{},
 	View:  func(n sim.Node) protocol.View { return (*view)(n.(*node)) },
@@ -126,6 +136,7 @@ var Protocol = &protocol.Protocol{
 		{Name: "dedup-answer", Description: "a retried request answered from the dedup table"},
 		{Name: "disk-recovery", Description: "a restarted server loaded its log from its disk"},
 		{Name: "read-ctx-reconfirmed", Description: "a leader confirmed a ReadIndex context it had confirmed before (the first step of etcd#20418)"},
+		{Name: "released-by-repeat", Description: "a leader confirmed a repeated ReadIndex context together with other reads, which it released (etcd#20418's mechanism)"},
 	},
 }
 
@@ -206,3 +217,26 @@ func (v *view) Command(slot int) string {
 }
 func (v *view) StateDigest() uint64       { return v.digest }
 func (v *view) Promised() protocol.Ballot { return protocol.Ballot{Round: v.term} }
+
+// logged records the digests of entries raft appended (replacing any
+// suffix from the first one's index), for the log checks.
+func (n *node) logged(ents []pb.Entry) {
+	if len(ents) == 0 {
+		return
+	}
+	n.logDigests = n.logDigests[:ents[0].Index-firstIndex]
+	for i := range ents {
+		n.logDigests = append(n.logDigests, entryDigest(&ents[i]))
+	}
+}
+
+// softState follows who leads, for redirects and the views.
+func (n *node) softState(s *raft.SoftState) {
+	if s == nil {
+		return
+	}
+	if s.RaftState == raft.StateLeader && !n.leader {
+		n.probes[probeLeaderElected]++
+	}
+	n.lead, n.leader = s.Lead, s.RaftState == raft.StateLeader
+}

@@ -72,6 +72,7 @@
 //
 // The check is per package and syntactic in scope: a call of a function in
 // another package that itself reads the clock is only caught when that
-// package is linted too, and iteration in map order hidden behind a
+// package is linted too (LintDeps, detlint -deps, warns about the clock and
+// randomness in a package's dependencies outside the standard library), and iteration in map order hidden behind a
 // non-standard iterator or sync.Map.Range is not seen.
 package detlint
