@@ -94,14 +94,15 @@ func (n *Network) Send(s *sim.Sim, from, to sim.NodeID, msg sim.Message) {
 		s.Drop(from, to, msg, sim.CausePartition)
 		return
 	}
-	r := s.NetworkRand()
-	if n.cfg.LossProb > 0 && r.Float64() < n.cfg.LossProb {
+	// Loss and duplication are choices of the run: they go through the
+	// kernel's chooser, which by default flips them from the network stream.
+	if n.cfg.LossProb > 0 && s.Coin(sim.CoinLoss, n.cfg.LossProb) {
 		l.stats.Dropped[sim.CauseLoss]++
 		s.Drop(from, to, msg, sim.CauseLoss)
 		return
 	}
 	copies := 1
-	if n.cfg.DupProb > 0 && r.Float64() < n.cfg.DupProb {
+	if n.cfg.DupProb > 0 && s.Coin(sim.CoinDup, n.cfg.DupProb) {
 		copies = 2
 		l.stats.Duplicated++
 	}

@@ -50,6 +50,9 @@ type Params struct {
 	// HealAt is when the heal phase starts (the plan's heal-all), or, in
 	// correctness-only mode, when the fault phase ends.
 	HealAt sim.Time `json:"heal_at"`
+	// Schedule, when present, replaces the seeded default order of events
+	// (PCT, or a script an exhaustive search found).
+	Schedule *sim.Schedule `json:"schedule,omitempty"`
 }
 
 // Workload says what the simulated clients do: Clients closed-loop
@@ -191,6 +194,11 @@ func (p *Params) Validate() error {
 	}
 	if p.HealAt < 0 || sim.Duration(p.HealAt) > MaxSimulated {
 		bad("heal_at = %v: must be in [0, %v]", p.HealAt, MaxSimulated)
+	}
+	if p.Schedule != nil {
+		if err := p.Schedule.Validate(); err != nil {
+			bad("%v", err)
+		}
 	}
 	return errors.Join(errs...)
 }

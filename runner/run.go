@@ -126,6 +126,14 @@ func Simulate(p Params, opts Options) Result {
 		res.Failure = &Failure{Check: CheckSetup, Fact: err.Error()}
 		return res
 	}
+	if p.Schedule != nil {
+		ch, err := p.Schedule.Chooser(p.Seed, p.Servers+p.Workload.Clients)
+		if err != nil {
+			res.Failure = &Failure{Check: CheckSetup, Fact: err.Error()}
+			return res
+		}
+		s.SetChooser(ch)
+	}
 	c, err := newCluster(s, &p)
 	if err != nil {
 		res.Failure = &Failure{Check: CheckSetup, Fact: err.Error()}
@@ -382,7 +390,7 @@ func (c *cluster) tick(bound sim.Duration) func() {
 		if c.failure != nil || c.done {
 			return
 		}
-		if c.allClientsDone() {
+		if c.allClientsDone() && !c.s.ScriptPending() {
 			c.done = true
 			return
 		}

@@ -82,6 +82,10 @@ type Scenario struct {
 	// a sweep of at least Within seeds that never reaches one fails (a
 	// "sometimes" property).
 	Expect []Expectation
+	// Schedule, if set, replaces the seeded default order of events in
+	// every run (e.g. PCT, whose priorities each seed draws); nil: the
+	// default.
+	Schedule *sim.Schedule
 }
 
 // Expectation says a sweep of Within seeds or more must reach Probe at
@@ -226,6 +230,10 @@ func (sc *Scenario) resolve(servers int, mutant string) (runner.Params, error) {
 	}
 	p.Workload.Spec = wl.Config()
 	p.Network.Servers = servers
+	if sc.Schedule != nil {
+		sched := *sc.Schedule
+		p.Schedule = &sched
+	}
 	def := runner.DefaultClient()
 	p.Client.RequestTimeout = orDefault(p.Client.RequestTimeout, def.RequestTimeout)
 	p.Client.RedirectBackoff = orDefault(p.Client.RedirectBackoff, def.RedirectBackoff)

@@ -29,6 +29,20 @@
 // parallel goroutines (one Sim per goroutine). TestDeterminism proves it on
 // 1,000 seeds and TestGoldenHashes pins a few.
 //
+// # The chooser seam
+//
+// Every ordering choice of a run can be handed to a Chooser (chooser.go):
+// which of the events that may run next runs first, whether a
+// probabilistic network fault happens, and, for a driver, dropping or
+// duplicating a message in flight and crashing or restarting a node. With
+// no chooser installed (the default) the kernel runs events in (time,
+// sequence) order and the network draws its coins from its stream, on a
+// path that never looks at the seam; Seeded is that default made explicit
+// and gives the same traces. PCT (pct.go) is priority-based scheduling
+// drawn from the seed; Script (schedule.go) replays a list of choices,
+// which is how an exhaustive search (package explore) hands back a
+// counterexample; Schedule names either in a saved run.
+//
 // # The node contract
 //
 // A protocol is a pure event handler (Node): Start at boot and at every

@@ -143,6 +143,11 @@ type Sim struct {
 	// lastNode is the node the last step ran a handler of, or -1 for a
 	// callback (see LastStepNode).
 	lastNode NodeID
+	// chooser, when set, steers the order of events (chooser.go); nil is
+	// the seeded default, on a path that never looks at it.
+	chooser Chooser
+	cands   []Candidate
+	candAt  []int // queue positions of cands
 }
 
 // New returns an empty simulation at time 0.
@@ -282,8 +287,26 @@ func (s *Sim) Run(deadline Time, stop func() bool) Outcome {
 			s.err = &BudgetError{Seed: s.cfg.Seed, Outcome: OutcomeBudgetSteps, Steps: s.stats.Steps, At: s.now}
 			return OutcomeBudgetSteps
 		}
-		e := s.q.pop()
-		s.now = e.at
+		var e event
+		if s.chooser == nil {
+			e = s.q.pop()
+			s.now = e.at
+		} else {
+			var ok, done bool
+			if e, ok, done = s.safeChoose(min(deadline, Time(s.cfg.TimeMax))); !ok {
+				if s.err != nil {
+					return OutcomePanic
+				}
+				if done && stop != nil && s.guard(stop) {
+					return OutcomeStopped
+				}
+				if s.err != nil {
+					return OutcomePanic
+				}
+				continue
+			}
+			s.now = max(s.now, e.at)
+		}
 		if !s.safeStep(&e) {
 			continue // a stale or deferred event: not a step
 		}
@@ -349,6 +372,18 @@ func (s *Sim) safeStep(e *event) (counted bool) {
 		}
 	}()
 	return s.step(e)
+}
+
+// safeChoose is chooseNext with a panic (a chooser's, or a choice that
+// cannot apply) turned into the run's failure.
+func (s *Sim) safeChoose(limit Time) (e event, ok, done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(-1, "chooser", v)
+			e, ok, done = event{}, false, false
+		}
+	}()
+	return s.chooseNext(limit)
 }
 
 // describe formats the event being handled, for a failure report.

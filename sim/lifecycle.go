@@ -54,6 +54,9 @@ type slot struct {
 	timers      [MaxTimerTags]timerState
 	outbox      []outMsg
 	deferred    []event
+	// inputs digests what this incarnation handled, under a chooser only
+	// (Sim.InputDigest).
+	inputs uint64
 }
 
 type timerState struct {
@@ -147,6 +150,9 @@ func (s *Sim) boot(n *slot) {
 	n.env = &nodeEnv{slot: n, inc: n.incarnation, rng: NewStream(s.cfg.Seed, domainNode, uint64(n.id), uint64(n.incarnation))}
 	n.node = n.factory(n.id)
 	n.namer, _ = n.node.(TimerNamer)
+	if s.chooser != nil {
+		n.inputs = mix(mix(uint64(n.incarnation), n.disk.Digest()), uint64(n.id))
+	}
 	s.current = n
 	n.node.Start(n.env)
 	s.current = nil

@@ -83,3 +83,46 @@ func (q *queue) pop() event {
 	}
 	return top
 }
+
+// remove takes the event at heap position i out of the queue.
+func (q *queue) remove(i int) event {
+	top := q.items[i]
+	n := len(q.items) - 1
+	q.items[i] = q.items[n]
+	q.items[n] = event{} // let the message and closure be collected
+	q.items = q.items[:n]
+	if i == n {
+		return top
+	}
+	// The moved event may belong above i (remove from the middle) or
+	// below it.
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			break
+		}
+		q.items[i], q.items[p] = q.items[p], q.items[i]
+		i = p
+	}
+	q.down(i, n)
+	return top
+}
+
+// down moves the event at i down the heap of n events to its place.
+func (q *queue) down(i, n int) {
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && q.less(r, l) {
+			m = r
+		}
+		if !q.less(m, i) {
+			break
+		}
+		q.items[i], q.items[m] = q.items[m], q.items[i]
+		i = m
+	}
+}

@@ -6,10 +6,11 @@ import "math/rand/v2"
 // stream depends only on (seed, node, incarnation), so adding a node, a fault
 // or a network decision never reshuffles the choices of another stream.
 const (
-	domainNode    uint64 = 1
-	domainNetwork uint64 = 2
-	domainFaults  uint64 = 3
-	domainUser    uint64 = 4
+	domainNode     uint64 = 1
+	domainNetwork  uint64 = 2
+	domainFaults   uint64 = 3
+	domainUser     uint64 = 4
+	domainSchedule uint64 = 5 // a scheduler's own draws (PCT)
 )
 
 // splitmix64 is the finalizer of SplitMix64: a bijective, well-mixing

@@ -139,6 +139,7 @@ func commands() []command {
 		{"merge", "merge the JSON lines of sharded runs into one summary", cmdMerge},
 		{"recheck", "re-check a saved history or a Jepsen log, and draw its page", cmdRecheck},
 		{"bench", "measure the README figures and rewrite them", cmdBench},
+		{"explore", "explore every order of events of a tiny configuration (exhaustive mode)", cmdExplore},
 	}
 }
 

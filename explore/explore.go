@@ -1,0 +1,670 @@
+// Package explore is paxossim's exhaustive mode: for a tiny configuration
+// (a protocol, a cluster size, a fixed workload, a bound on ballots, and
+// faults as explicit choices within budgets) it explores every sequence of
+// choices the kernel's chooser seam offers (package sim, Chooser), over the
+// real node code, breadth first, so that the first violation it meets has
+// a shortest counterexample. Every check a run makes after each step (the
+// safety invariants, the layer recorder) and at its end (linearizability
+// of the client history and of each layer's history) is made at every
+// state.
+//
+// # States
+//
+// A state is reached by re-executing its path of choices from the start
+// (no node is ever copied, so any protocol can be explored), and is
+// recognized by a fingerprint: per node, whether it is up, its incarnation,
+// its disk (sim.Disk.Digest) and its state, which a protocol's node gives
+// by a Fingerprint() uint64 method (single-decree Paxos has one) and any
+// other node falls back to the digest of everything its incarnation
+// handled (sim.Sim.InputDigest: sound, but it tells apart states that
+// reached the same node state by different inputs); the events pending (a
+// multiset: latency is abstracted away, so any pending event may run
+// next); the client history and the layer histories up to the order of
+// their events (what their checks depend on, not the times); what the
+// invariant checkers remember (runner.World.CheckerDigest); and the fault
+// budgets spent. A node's Fingerprint leaves its random stream out, which
+// is sound for a node that draws only delays from it (time is abstracted
+// away), as Paxos's servers do.
+//
+// Time is abstracted away: any pending message may be delivered next, on
+// any link, and any armed timer may fire next (a timer firing early is a
+// legal behaviour of an asynchronous system). Server timers fire at most
+// Config.Timers times on a path: 0, the default, is stateright's model of
+// Paxos, with servers that never time out; MultiPaxos needs some to elect
+// a leader. The timers of clients never fire unless Config.ClientTimers is
+// set: with no message lost an answer always comes, and client retries
+// would multiply the states without testing the servers more. A state in
+// which some server promised or leads at a ballot above Config.MaxRound is
+// checked but not expanded. Together these bound the search.
+//
+// The search is breadth first: a state is expanded only after every state
+// closer to the start, so the first violation found has a shortest path.
+// Expanding a state re-executes its path once per choice, but one: the
+// first choice of a new state is taken while its world is at hand, and its
+// outcome kept until the state's turn comes.
+//
+// Config.Progress adds a bounded liveness check: a complete search in
+// which no state had every client's workload done fails with no-progress.
+// The bounds may be what stalls it (see explorer.stuck): its replay, in
+// time, tells.
+//
+// A counterexample is a runner.Params whose Schedule is the script of
+// choices: `paxossim replay -plan params.json` runs it again through the
+// ordinary run path, which then goes on in the default order until the
+// clients finish and judges the run as any other.
+package explore
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/paxossim/paxossim/faults"
+	"github.com/paxossim/paxossim/lincheck"
+	"github.com/paxossim/paxossim/protocol"
+	"github.com/paxossim/paxossim/runner"
+	"github.com/paxossim/paxossim/sim"
+	"github.com/paxossim/paxossim/spec"
+)
+
+// Config is one exhaustive search.
+type Config struct {
+	// Params is the world: protocol, mutant, servers, workload, seed (the
+	// nodes' random streams and the clients' draws come from it). Its
+	// Schedule is ignored and its plan must have no faults.
+	Params runner.Params
+	// MaxRound bounds the ballots: a state in which a server promised a
+	// ballot whose round is above it is checked but not expanded. 0: no
+	// bound.
+	MaxRound uint64
+	// Drops, Dups and Crashes are the fault budgets of a path: messages
+	// lost in flight, messages duplicated, and server crashes (a crashed
+	// server may be restarted at any later choice).
+	Drops, Dups, Crashes int
+	// Timers bounds the server timer firings of a path (timeouts,
+	// retries, heartbeats); -1: no bound. 0, no server timer ever fires,
+	// is stateright's model of Paxos: servers that never time out.
+	Timers int
+	// ClientTimers lets clients' timers (request timeouts, retries) fire.
+	ClientTimers bool
+	// NoLayers leaves the layer histories of a layered protocol out: they
+	// are neither checked nor part of the state. The order of every
+	// server's layer calls and returns is state for the layer checks, and
+	// it multiplies the states many times over; without them the search
+	// checks what stateright's model checks (the client history and the
+	// invariants).
+	NoLayers bool
+	// MaxDepth bounds the length of a path (0: no bound); MaxStates the
+	// unique states (0: no bound). A search cut by either is not
+	// complete.
+	MaxDepth, MaxStates int
+	// CheckBudget bounds each linearizability search, in model steps (0:
+	// Params.Checks.CheckBudget).
+	CheckBudget int64
+	// Progress adds a bounded liveness check: once every state within
+	// the bounds was explored, some state must have every client
+	// finished. A protocol that cannot complete the workload on any path
+	// within the bounds (a leader that never commits) fails it with
+	// no-progress. The bounds must leave a correct protocol room to
+	// finish (enough Timers for an election, say).
+	Progress bool
+	// OnProgress, if set, is called with the result so far after each
+	// state is expanded.
+	OnProgress func(Result)
+}
+
+// Result is what a search found.
+type Result struct {
+	// States counts the unique states (the initial one included),
+	// Transitions the choices taken (to new states or seen ones), Steps
+	// the kernel steps run, re-execution included.
+	States, Transitions int
+	Steps               int64
+	// Depth is the length of the longest path to a new state.
+	Depth int
+	// Pruned counts states beyond the ballot bound, checked but not
+	// expanded.
+	Pruned int
+	// Finished is set once a state had every client's workload done.
+	Finished bool
+	// Complete is set when every state within the bounds was explored:
+	// no violation exists within them.
+	Complete bool
+	// Wall is the search's wall time, for the report only.
+	Wall time.Duration
+	// Violation is the first violation found, on a shortest path.
+	Violation *Violation
+}
+
+// StatesPerSecond is unique states per second of wall time.
+func (r *Result) StatesPerSecond() float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return float64(r.States) / r.Wall.Seconds()
+}
+
+// Violation is a failed check with the path that reaches it.
+type Violation struct {
+	Failure runner.Failure
+	Path    []sim.Choice
+	// Params replays it: Config.Params with the path as its script.
+	Params runner.Params
+}
+
+// Explore runs the search.
+func Explore(cfg Config) (Result, error) {
+	e, err := newExplorer(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	start := time.Now()
+	err = e.run()
+	e.res.Wall = time.Since(start)
+	return e.res, err
+}
+
+type explorer struct {
+	cfg     Config
+	proto   *protocol.Protocol
+	model   spec.Model
+	servers int
+	nodes   int
+	budget  int64
+	seen    map[uint64]struct{}
+	// verdicts caches linearizability verdicts by history digest: many
+	// states share a history.
+	verdicts map[uint64]*runner.Failure
+	values   map[any]uint64
+	res      Result
+	// scratch
+	times []int64
+}
+
+func newExplorer(cfg Config) (*explorer, error) {
+	p := cfg.Params
+	p.Schedule = nil
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if len(p.Plan.Faults) > 0 {
+		return nil, fmt.Errorf("explore: the plan has %d faults: faults are choices of the search (Drops, Dups, Crashes)", len(p.Plan.Faults))
+	}
+	if !p.Checks.CorrectnessOnly {
+		return nil, errors.New("explore: the params must be correctness-only: a search abstracts time away, so it checks safety, not liveness")
+	}
+	for _, b := range []struct {
+		name     string
+		v, least int64
+	}{{"drops", int64(cfg.Drops), 0}, {"dups", int64(cfg.Dups), 0}, {"crashes", int64(cfg.Crashes), 0}, {"timers", int64(cfg.Timers), -1},
+		{"max depth", int64(cfg.MaxDepth), 0}, {"max states", int64(cfg.MaxStates), 0}, {"check budget", cfg.CheckBudget, 0}} {
+		if b.v < b.least {
+			return nil, fmt.Errorf("explore: %s = %d: must be >= %d", b.name, b.v, b.least)
+		}
+	}
+	proto, err := protocol.Lookup(p.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := spec.Lookup(proto.Spec)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Params = p
+	budget := cfg.CheckBudget
+	if budget == 0 {
+		budget = p.Checks.CheckBudget
+	}
+	return &explorer{cfg: cfg, proto: proto, model: sp.Model(), servers: p.Servers, nodes: p.Servers + p.Workload.Clients,
+		budget: budget, seen: map[uint64]struct{}{}, verdicts: map[uint64]*runner.Failure{}, values: map[any]uint64{}}, nil
+}
+
+// world re-executes path from the start, checking after every step, and
+// returns the world at its end.
+func (e *explorer) world(path []sim.Choice) (*runner.World, *runner.Failure, error) {
+	sc := sim.NewScript(path)
+	w, err := runner.NewWorld(e.cfg.Params, sc, runner.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if f := w.Check(); f != nil || len(path) == 0 {
+		return w, f, nil
+	}
+	s := w.Sim()
+	before := s.Stats().Steps
+	var failure *runner.Failure
+	out := s.Run(sim.Time(runner.MaxSimulated), func() bool {
+		if f := w.Check(); f != nil {
+			failure = f
+			return true
+		}
+		return sc.Remaining() == 0
+	})
+	e.res.Steps += s.Stats().Steps - before
+	if failure == nil && out != sim.OutcomeStopped {
+		if out == sim.OutcomePanic {
+			return w, &runner.Failure{Check: runner.CheckPanic, Fact: s.Err().Error()}, nil
+		}
+		return nil, nil, fmt.Errorf("explore: the path %v ended with %v before its last choice", path, out)
+	}
+	return w, failure, nil
+}
+
+// pathState is a path and the budgets it spent, and what was learned of
+// its first choice while its world was at hand.
+type pathState struct {
+	path  []sim.Choice
+	spent spent
+	ahead *lookahead
+}
+
+type spent struct{ drops, dups, crashes, timers int }
+
+// lookahead holds a state's choices and the outcome of the first, taken
+// when the state was found (its world was built then), so that expanding
+// it later re-executes its path once fewer. The outcome is only looked at
+// when the state is expanded, in breadth-first order, so the shortest
+// counterexample stays the shortest.
+type lookahead struct {
+	choices []choice
+	first   outcome
+}
+
+// outcome is what taking one choice led to.
+type outcome struct {
+	fp       uint64
+	failure  *runner.Failure
+	finished bool
+	beyond   bool
+}
+
+// step takes choice ch in w and judges the state it leads to.
+func (e *explorer) step(w *runner.World, ch choice) (outcome, error) {
+	f, err := e.apply(w, ch.Choice)
+	if err != nil {
+		return outcome{}, err
+	}
+	if f == nil {
+		f = e.judge(w)
+	}
+	return outcome{fp: e.fingerprint(w, ch.spent), failure: f, finished: w.ClientsDone(), beyond: e.beyondBound(w)}, nil
+}
+
+func (e *explorer) run() error {
+	w, f, err := e.world(nil)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		f = e.judge(w)
+	}
+	e.seen[e.fingerprint(w, spent{})] = struct{}{}
+	e.res.States = 1
+	e.res.Finished = w.ClientsDone()
+	if f != nil {
+		e.violation(*f, nil)
+		return nil
+	}
+	frontier := []pathState{{}}
+	cut := false // a path stopped at MaxDepth
+	for len(frontier) > 0 {
+		var next []pathState
+		for _, ps := range frontier {
+			if e.cfg.MaxDepth > 0 && len(ps.path) >= e.cfg.MaxDepth {
+				cut = true
+				continue
+			}
+			var err error
+			next, err = e.expand(ps, next)
+			if err != nil {
+				return err
+			}
+			if e.res.Violation != nil || e.cfg.MaxStates > 0 && e.res.States >= e.cfg.MaxStates {
+				return nil
+			}
+			if e.cfg.OnProgress != nil {
+				e.cfg.OnProgress(e.res)
+			}
+		}
+		frontier = next
+	}
+	e.res.Complete = !cut
+	if e.res.Complete && e.cfg.Progress && !e.res.Finished {
+		e.stuck()
+	}
+	return nil
+}
+
+// expand takes every choice of ps's state and appends the new states to
+// next.
+func (e *explorer) expand(ps pathState, next []pathState) ([]pathState, error) {
+	var parent *runner.World // ps's world, unused
+	var choices []choice
+	if ps.ahead != nil {
+		choices = ps.ahead.choices
+	} else {
+		var err error
+		if parent, _, err = e.world(ps.path); err != nil {
+			return next, err
+		}
+		choices = e.choices(parent, ps.spent)
+	}
+	for i, ch := range choices {
+		child := pathState{path: append(slices.Clip(ps.path), ch.Choice), spent: ch.spent}
+		var w *runner.World // the child's world, if it was built
+		var o outcome
+		if i == 0 && ps.ahead != nil {
+			o = ps.ahead.first
+		} else {
+			w = parent
+			parent = nil
+			if w == nil {
+				var err error
+				if w, _, err = e.world(ps.path); err != nil {
+					return next, err
+				}
+			}
+			var err error
+			if o, err = e.step(w, ch); err != nil {
+				return next, err
+			}
+		}
+		e.res.Transitions++
+		if _, dup := e.seen[o.fp]; dup {
+			continue
+		}
+		e.seen[o.fp] = struct{}{}
+		e.res.States++
+		e.res.Depth = max(e.res.Depth, len(child.path))
+		e.res.Finished = e.res.Finished || o.finished
+		if o.failure != nil {
+			e.violation(*o.failure, child.path)
+			return next, nil
+		}
+		if e.cfg.MaxStates > 0 && e.res.States >= e.cfg.MaxStates {
+			return next, nil
+		}
+		if o.beyond {
+			e.res.Pruned++
+			continue
+		}
+		if w != nil && (e.cfg.MaxDepth == 0 || len(child.path) < e.cfg.MaxDepth) {
+			la := &lookahead{choices: e.choices(w, child.spent)}
+			if len(la.choices) > 0 {
+				var err error
+				if la.first, err = e.step(w, la.choices[0]); err != nil {
+					return next, err
+				}
+			}
+			child.ahead = la
+		}
+		next = append(next, child)
+	}
+	return next, nil
+}
+
+// stuck reports that no path within the bounds finishes the workload. Its
+// replay is the same world, unscripted, with a heal phase from the start,
+// so that the ordinary run's liveness check judges it in time, where
+// timers fire as they come due: a protocol that cannot make progress
+// fails it, and one that was stalled only by the bounds (too few timer
+// firings to elect a leader, say) passes, which says the bounds are too
+// tight.
+func (e *explorer) stuck() {
+	p := e.cfg.Params
+	p.Checks.CorrectnessOnly = false
+	p.HealAt = 0
+	p.Plan = faults.Plan{Name: "none"}.WithHeal(0)
+	f := runner.Failure{Check: runner.CheckLiveness, Fact: fmt.Sprintf(
+		"no path within the bounds lets every client finish: %d states explored, none with every operation answered (max round %d, %d timer firings per path)",
+		e.res.States, e.cfg.MaxRound, e.cfg.Timers)}
+	if err := p.Validate(); err != nil {
+		f.Fact += fmt.Sprintf(" (no replay: %v)", err)
+		p = e.cfg.Params
+	}
+	e.res.Violation = &Violation{Failure: f, Params: p}
+}
+
+// apply takes one choice in w and checks the state it leads to.
+func (e *explorer) apply(w *runner.World, c sim.Choice) (*runner.Failure, error) {
+	s := w.Sim()
+	sc := s.Chooser().(*sim.Script)
+	s.SetChooser(sim.NewScript([]sim.Choice{c}))
+	defer s.SetChooser(sc)
+	before := s.Stats().Steps
+	out := s.Run(sim.Time(runner.MaxSimulated), func() bool { return true })
+	e.res.Steps += s.Stats().Steps - before
+	if f := w.Check(); f != nil {
+		return f, nil
+	}
+	if out != sim.OutcomeStopped {
+		return nil, fmt.Errorf("explore: choice %v ended the run with %v", c, out)
+	}
+	return nil, nil
+}
+
+// choice is a choice and the budgets spent once it is taken.
+type choice struct {
+	sim.Choice
+	spent spent
+}
+
+// choices lists what may happen next in w, whose path spent sp.
+func (e *explorer) choices(w *runner.World, sp spent) []choice {
+	s := w.Sim()
+	cands := s.Candidates()
+	var out []choice
+	add := func(kind sim.ChoiceKind, i int, after spent) {
+		out = append(out, choice{Choice: sim.Choice{Kind: kind, Index: i}, spent: after})
+	}
+	for i, c := range cands {
+		if c.Kind == sim.EventTimer {
+			if int(c.To) >= e.servers {
+				if e.cfg.ClientTimers {
+					add(sim.ChooseRun, i, sp)
+				}
+			} else if e.cfg.Timers < 0 || sp.timers < e.cfg.Timers {
+				after := sp
+				after.timers++
+				add(sim.ChooseRun, i, after)
+			}
+			continue
+		}
+		add(sim.ChooseRun, i, sp)
+		if sp.drops < e.cfg.Drops {
+			after := sp
+			after.drops++
+			add(sim.ChooseDrop, i, after)
+		}
+		if sp.dups < e.cfg.Dups {
+			after := sp
+			after.dups++
+			add(sim.ChooseDuplicate, i, after)
+		}
+	}
+	if len(cands) == 0 {
+		return out // the kernel asks the chooser only when an event is pending
+	}
+	for id := 0; id < e.servers; id++ {
+		up := s.Up(sim.NodeID(id))
+		if up && sp.crashes < e.cfg.Crashes {
+			after := sp
+			after.crashes++
+			add(sim.ChooseCrash, id, after)
+		}
+		if !up {
+			add(sim.ChooseRestart, id, sp)
+		}
+	}
+	return out
+}
+
+// beyondBound reports a state in which a server promised a ballot above
+// the bound.
+func (e *explorer) beyondBound(w *runner.World) bool {
+	if e.cfg.MaxRound == 0 {
+		return false
+	}
+	s := w.Sim()
+	for id := 0; id < e.servers; id++ {
+		n := s.Node(sim.NodeID(id))
+		if n == nil {
+			continue
+		}
+		v := e.proto.View(n)
+		if b, ok := v.Leading(); ok && b.Round > e.cfg.MaxRound {
+			return true
+		}
+		if lv, ok := v.(protocol.LogView); ok && lv.Promised().Round > e.cfg.MaxRound {
+			return true
+		}
+	}
+	return false
+}
+
+// fingerprinter is a node that digests its own state.
+type fingerprinter interface{ Fingerprint() uint64 }
+
+// fingerprint digests the state of w (see the package doc) and the budgets
+// its path spent.
+func (e *explorer) fingerprint(w *runner.World, sp spent) uint64 {
+	s := w.Sim()
+	h := sim.Mix(uint64(e.nodes))
+	for id := 0; id < e.nodes; id++ {
+		n := sim.NodeID(id)
+		node := s.Node(n)
+		state := uint64(0)
+		switch fp, ok := node.(fingerprinter); {
+		case node == nil:
+		case ok:
+			state = fp.Fingerprint()
+		default:
+			state = s.InputDigest(n)
+		}
+		up := uint64(0)
+		if node != nil {
+			up = 1
+		}
+		h = sim.Mix(h, up, uint64(s.Incarnation(n)), state, s.Disk(n).Digest())
+	}
+	var pending uint64
+	for _, c := range s.Candidates() {
+		if c.Kind == sim.EventTimer {
+			pending += sim.Mix(2, uint64(uint32(c.To)), uint64(c.Tag))
+		} else {
+			pending += sim.Mix(1, uint64(uint32(c.From)), uint64(uint32(c.To)), c.Msg.Digest())
+		}
+	}
+	h = sim.Mix(h, pending, w.CheckerDigest(), e.historyDigest(w.History()),
+		uint64(sp.drops), uint64(sp.dups), uint64(sp.crashes), uint64(sp.timers))
+	if !e.cfg.NoLayers {
+		for _, l := range w.Layers() {
+			h = sim.Mix(h, sim.HashString(l.Name), e.historyDigest(l.Ops))
+		}
+	}
+	return h
+}
+
+// historyDigest digests a history up to the order of its events: the
+// operations in call order, each with its client, input, output and the
+// ranks of its call and return among all the history's instants. That is
+// all a linearizability check looks at.
+func (e *explorer) historyDigest(ops []spec.Operation) uint64 {
+	e.times = e.times[:0]
+	for _, op := range ops {
+		e.times = append(e.times, op.Call)
+		if _, open := op.Output.(spec.Unknown); !open {
+			e.times = append(e.times, op.Return)
+		}
+	}
+	slices.Sort(e.times)
+	e.times = slices.Compact(e.times)
+	rank := func(t int64) uint64 { i, _ := slices.BinarySearch(e.times, t); return uint64(i) }
+	h := sim.Mix(uint64(len(ops)))
+	for _, op := range ops {
+		ret := uint64(1 << 62) // open: it may take effect at any later time
+		if _, open := op.Output.(spec.Unknown); !open {
+			ret = rank(op.Return)
+		}
+		h = sim.Mix(h, uint64(op.Client), e.valueDigest(op.Input), e.valueDigest(op.Output), rank(op.Call), ret)
+	}
+	return h
+}
+
+// valueDigest digests an operation's input or output by its printed form,
+// which the spec's values print in full. Values of comparable types are
+// printed once.
+func (e *explorer) valueDigest(v any) uint64 {
+	if v == nil || !reflect.TypeOf(v).Comparable() {
+		return sim.HashString(fmt.Sprintf("%T %v", v, v))
+	}
+	if d, ok := e.values[v]; ok {
+		return d
+	}
+	d := sim.HashString(fmt.Sprintf("%T %v", v, v))
+	if len(e.values) < maxCachedValues {
+		e.values[v] = d
+	}
+	return d
+}
+
+// maxCachedValues bounds the digest cache: a workload has few values.
+const maxCachedValues = 1 << 16
+
+// judge checks the client history and each layer's history for
+// linearizability, as a run's end does, with verdicts cached by history.
+func (e *explorer) judge(w *runner.World) *runner.Failure {
+	ops := w.History()
+	if f := e.judgeOne(e.model, ops, 0, func(expl string) *runner.Failure {
+		return &runner.Failure{Check: runner.CheckLinearizability, Fact: expl}
+	}); f != nil {
+		return f
+	}
+	if e.cfg.NoLayers {
+		return nil
+	}
+	for _, l := range w.Layers() {
+		i := e.proto.LayerIndex(l.Name)
+		if i < 0 {
+			return &runner.Failure{Check: runner.CheckSetup, Fact: fmt.Sprintf("protocol %s has no layer %q", e.proto.Name, l.Name)}
+		}
+		name := l.Name
+		if f := e.judgeOne(e.proto.Layers[i].Model, l.Ops, sim.HashString(name), func(expl string) *runner.Failure {
+			return &runner.Failure{Check: runner.CheckLayer, Fact: fmt.Sprintf("layer %s: %s", name, expl)}
+		}); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func (e *explorer) judgeOne(m spec.Model, ops []spec.Operation, salt uint64, fail func(string) *runner.Failure) *runner.Failure {
+	key := sim.Mix(salt, e.historyDigest(ops))
+	if f, ok := e.verdicts[key]; ok {
+		return f
+	}
+	r := lincheck.Judge(m, ops, lincheck.Options{Budget: e.budget})
+	var f *runner.Failure
+	switch r.Verdict {
+	case lincheck.Violation:
+		f = fail(r.Explanation)
+	case lincheck.Unknown:
+		// Never a pass: a search that could not judge a state did not
+		// explore it.
+		f = &runner.Failure{Check: runner.CheckUnknown, Fact: r.Explanation + "; raise the check budget"}
+	}
+	e.verdicts[key] = f
+	return f
+}
+
+func (e *explorer) violation(f runner.Failure, path []sim.Choice) {
+	p := e.cfg.Params
+	sched := &sim.Schedule{Kind: sim.ScheduleScript, Choices: make([]string, len(path))}
+	for i, c := range path {
+		sched.Choices[i] = c.String()
+	}
+	p.Schedule = sched
+	e.res.Violation = &Violation{Failure: f, Path: slices.Clone(path), Params: p}
+}
