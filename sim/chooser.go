@@ -178,8 +178,8 @@ func (s *Sim) Candidates() []Candidate {
 func (s *Sim) gatherCandidates(limit Time) {
 	s.cands = s.cands[:0]
 	s.candAt = s.candAt[:0]
-	items := s.q.items
-	if len(items) == 0 || items[0].kind == evCall {
+	n := s.q.len()
+	if n == 0 || s.q.item(0).kind == evCall {
 		return
 	}
 	// In a window, events after the first pending callback wait for it.
@@ -193,15 +193,15 @@ func (s *Sim) gatherCandidates(limit Time) {
 		w = s.chooser.Window()
 	}
 	if w >= 0 {
-		limit = min(limit, items[0].at.Add(w))
-		for i := range items {
-			if e := &items[i]; e.kind == evCall && (call == nil || e.at < call.at || e.at == call.at && e.seq < call.seq) {
+		limit = min(limit, s.q.item(0).at.Add(w))
+		for i := range n {
+			if e := s.q.item(i); e.kind == evCall && (call == nil || e.at < call.at || e.at == call.at && e.seq < call.seq) {
 				call = e
 			}
 		}
 	}
-	for i := range items {
-		e := &items[i]
+	for i := range n {
+		e := s.q.item(i)
 		if e.kind == evCall || e.at > limit || call != nil && (e.at > call.at || e.at == call.at && e.seq > call.seq) {
 			continue
 		}
@@ -214,12 +214,12 @@ func (s *Sim) gatherCandidates(limit Time) {
 	// would allocate.
 	at := s.candAt
 	for i := 1; i < len(at); i++ {
-		for j := i; j > 0 && items[at[j]].seq < items[at[j-1]].seq; j-- {
+		for j := i; j > 0 && s.q.item(at[j]).seq < s.q.item(at[j-1]).seq; j-- {
 			at[j], at[j-1] = at[j-1], at[j]
 		}
 	}
 	for _, i := range at {
-		e := &items[i]
+		e := s.q.item(i)
 		c := Candidate{At: e.at, From: e.from, To: e.to, Msg: e.msg, Tag: e.tag, Kind: EventDeliver}
 		if e.kind == evTimer {
 			c.Kind, c.From = EventTimer, e.to
