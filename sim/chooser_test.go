@@ -161,6 +161,7 @@ func TestParseChoice(t *testing.T) {
 func TestScheduleValidate(t *testing.T) {
 	ok := []sim.Schedule{
 		{Kind: "pct", Depth: 3, Steps: 1000, Window: sim.Millisecond},
+		{Kind: "pct", Depth: 3, Steps: 1000, DefaultEvery: 2},
 		{Kind: "script", Choices: []string{"run:0", "crash:1"}},
 		{Kind: "script"},
 	}
@@ -175,17 +176,35 @@ func TestScheduleValidate(t *testing.T) {
 	data, _ := json.Marshal(ok[0])
 	assert.JSONEq(t, `{"kind":"pct","depth":3,"window":"1ms","steps":1000}`, string(data))
 	bad := map[string]sim.Schedule{
-		"kind":         {Kind: "fifo"},
-		"depth":        {Kind: "pct", Depth: 0, Steps: 10},
-		"steps":        {Kind: "pct", Depth: 2},
-		"window":       {Kind: "pct", Depth: 2, Steps: 10, Window: -1},
-		"pct choices":  {Kind: "pct", Depth: 2, Steps: 10, Choices: []string{"run:0"}},
-		"script depth": {Kind: "script", Depth: 2},
-		"choice 1":     {Kind: "script", Choices: []string{"run:0", "walk:1"}},
+		"kind":                 {Kind: "fifo"},
+		"depth":                {Kind: "pct", Depth: 0, Steps: 10},
+		"steps":                {Kind: "pct", Depth: 2},
+		"window":               {Kind: "pct", Depth: 2, Steps: 10, Window: -1},
+		"pct choices":          {Kind: "pct", Depth: 2, Steps: 10, Choices: []string{"run:0"}},
+		"script depth":         {Kind: "script", Depth: 2},
+		"default_every":        {Kind: "pct", Depth: 2, Steps: 10, DefaultEvery: 1},
+		"script default_every": {Kind: "script", DefaultEvery: 2},
+		"choice 1":             {Kind: "script", Choices: []string{"run:0", "walk:1"}},
 	}
 	for want, sc := range bad {
 		err := sc.Validate()
 		require.Error(t, err, want)
 		assert.Contains(t, err.Error(), strings.Fields(want)[0], want)
+	}
+}
+
+// TestPCTDefaultEvery: a mixed schedule leaves the seeds that are multiples
+// of DefaultEvery in the default order (no chooser) and runs PCT on the
+// others.
+func TestPCTDefaultEvery(t *testing.T) {
+	sc := sim.Schedule{Kind: "pct", Depth: 3, Steps: 1000, DefaultEvery: 3}
+	for seed := uint64(0); seed < 9; seed++ {
+		ch, err := sc.Chooser(seed, 4)
+		require.NoError(t, err)
+		if seed%3 == 0 {
+			assert.Nil(t, ch, "seed %d", seed)
+		} else {
+			assert.IsType(t, &sim.PCT{}, ch, "seed %d", seed)
+		}
 	}
 }

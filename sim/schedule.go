@@ -17,6 +17,14 @@ type Schedule struct {
 	Depth  int      `json:"depth,omitempty"`
 	Window Duration `json:"window,omitempty"`
 	Steps  int64    `json:"steps,omitempty"`
+	// DefaultEvery mixes PCT with the default order per seed: a seed that
+	// is a multiple of it keeps the default order, as if it had no
+	// schedule, and the others run PCT. A sweep over consecutive seeds
+	// then alternates the two, which bounds what PCT can lose on a bug the
+	// default order finds fast (DefaultEvery 2: at most about twice its
+	// seeds) while keeping most of what it gains on rare orderings. 0: PCT
+	// on every seed.
+	DefaultEvery uint64 `json:"default_every,omitempty"`
 	// Script: the choices, as Choice.String prints them. Past the last
 	// one the run goes on in the default order.
 	Choices []string `json:"choices,omitempty"`
@@ -34,6 +42,8 @@ const (
 	MaxPCTSteps    = 1 << 40
 	MaxPCTWindow   = 10 * Second
 	MaxScriptSteps = 1 << 20
+	// MaxDefaultEvery bounds Schedule.DefaultEvery.
+	MaxDefaultEvery = 1 << 20
 )
 
 // Validate reports a schedule that cannot run, naming the field.
@@ -52,9 +62,12 @@ func (sc *Schedule) Validate() error {
 		if len(sc.Choices) > 0 {
 			return fmt.Errorf("schedule: a pct schedule has no choices (got %d)", len(sc.Choices))
 		}
+		if sc.DefaultEvery == 1 || sc.DefaultEvery > MaxDefaultEvery {
+			return fmt.Errorf("schedule: default_every = %d: want 0 (PCT on every seed) or 2..%d", sc.DefaultEvery, MaxDefaultEvery)
+		}
 	case ScheduleScript:
-		if sc.Depth != 0 || sc.Steps != 0 || sc.Window != 0 {
-			return fmt.Errorf("schedule: a script has no depth, steps or window (got %d, %d, %v)", sc.Depth, sc.Steps, sc.Window)
+		if sc.Depth != 0 || sc.Steps != 0 || sc.Window != 0 || sc.DefaultEvery != 0 {
+			return fmt.Errorf("schedule: a script has no depth, steps, window or default_every (got %d, %d, %v, %d)", sc.Depth, sc.Steps, sc.Window, sc.DefaultEvery)
 		}
 		if len(sc.Choices) > MaxScriptSteps {
 			return fmt.Errorf("schedule: %d choices: at most %d", len(sc.Choices), MaxScriptSteps)
@@ -71,12 +84,16 @@ func (sc *Schedule) Validate() error {
 }
 
 // Chooser builds the schedule's chooser for a run of the given seed and
-// number of nodes.
+// number of nodes. It is nil, the default order, for a seed that a PCT
+// schedule's DefaultEvery leaves in it.
 func (sc *Schedule) Chooser(seed uint64, nodes int) (Chooser, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
 	if sc.Kind == SchedulePCT {
+		if sc.DefaultEvery > 1 && seed%sc.DefaultEvery == 0 {
+			return nil, nil
+		}
 		return NewPCT(seed, nodes, sc.Depth, sc.Steps, sc.Window), nil
 	}
 	choices := make([]Choice, len(sc.Choices))
