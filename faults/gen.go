@@ -352,6 +352,18 @@ func (b *builder) emit(k Kind, t sim.Time) {
 		if k == KindClog {
 			f.Duration = b.ms("for", sim.Millisecond, c.ClogMax)
 		}
+		// Three draws in eight make one end a role, resolved when it fires:
+		// the asymmetric faults aimed at whoever leads, or led last, that
+		// fixed nodes hit only by chance (a leader that hears but is not
+		// heard, acknowledgements held on their way to a deposed leader).
+		switch b.src.intn("end-role", 8) {
+		case 5:
+			f.From, f.FromRole = 0, RoleLeader
+		case 6:
+			f.To, f.ToRole = 0, RoleLeader
+		case 7:
+			f.To, f.ToRole = 0, RoleLastLeader
+		}
 	case KindBridge:
 		perm := b.perm(c.Servers)
 		f.Node = perm[0]
