@@ -40,32 +40,17 @@ const (
 	CAS                 // if the value is Expect, set it to Value; report whether it swapped
 )
 
-var opNames = [...]string{Read: "read", Write: "write", CAS: "cas"}
+var opNames = spec.Enum[Op]{Spec: "cas-register", Type: "Op", What: "op", Of: []string{Read: "read", Write: "write", CAS: "cas"}}
 
-func (op Op) String() string {
-	if op >= Read && op <= CAS {
-		return opNames[op]
-	}
-	return fmt.Sprintf("Op(%d)", uint8(op))
-}
+func (op Op) String() string { return opNames.String(op) }
 
-// MarshalText writes the operation's name.
-func (op Op) MarshalText() ([]byte, error) {
-	if op < Read || op > CAS {
-		return nil, fmt.Errorf("cas-register: cannot encode %v", op)
-	}
-	return []byte(op.String()), nil
-}
+// MarshalText writes the op's name.
+func (op Op) MarshalText() ([]byte, error) { return opNames.Marshal(op) }
 
-// UnmarshalText reads an operation's name.
-func (op *Op) UnmarshalText(b []byte) error {
-	for o := Read; o <= CAS; o++ {
-		if o.String() == string(b) {
-			*op = o
-			return nil
-		}
-	}
-	return fmt.Errorf("cas-register: unknown op %q (want read, write or cas)", b)
+// UnmarshalText reads the name of an op.
+func (op *Op) UnmarshalText(b []byte) (err error) {
+	*op, err = opNames.Unmarshal(b)
+	return err
 }
 
 // Input is an operation's input. Value is what Write writes and what CAS

@@ -64,35 +64,17 @@ const (
 	Abort
 )
 
-func (o Outcome) String() string {
-	switch o {
-	case Commit:
-		return "commit"
-	case Abort:
-		return "abort"
-	}
-	return "Outcome(" + strconv.Itoa(int(o)) + ")"
-}
+var outcomeNames = spec.Enum[Outcome]{Spec: "commit", Type: "Outcome", What: "outcome", Of: []string{Commit: "commit", Abort: "abort"}}
+
+func (o Outcome) String() string { return outcomeNames.String(o) }
 
 // MarshalText writes the outcome's name.
-func (o Outcome) MarshalText() ([]byte, error) {
-	if o != Commit && o != Abort {
-		return nil, fmt.Errorf("commit: cannot encode %v", o)
-	}
-	return []byte(o.String()), nil
-}
+func (o Outcome) MarshalText() ([]byte, error) { return outcomeNames.Marshal(o) }
 
 // UnmarshalText reads an outcome's name.
-func (o *Outcome) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "commit":
-		*o = Commit
-	case "abort":
-		*o = Abort
-	default:
-		return fmt.Errorf("commit: unknown outcome %q (want commit or abort)", b)
-	}
-	return nil
+func (o *Outcome) UnmarshalText(b []byte) (err error) {
+	*o, err = outcomeNames.Unmarshal(b)
+	return err
 }
 
 // Output is what the client learns.

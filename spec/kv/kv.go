@@ -34,32 +34,17 @@ const (
 	CAS                  // if Key's value is Expect, set it to Value; report the value found
 )
 
-var opNames = [...]string{Get: "get", Put: "put", Append: "append", CAS: "cas"}
+var opNames = spec.Enum[Op]{Spec: "kv", Type: "Op", What: "op", Of: []string{Get: "get", Put: "put", Append: "append", CAS: "cas"}}
 
-func (op Op) String() string {
-	if op >= Get && op <= CAS {
-		return opNames[op]
-	}
-	return fmt.Sprintf("Op(%d)", uint8(op))
-}
+func (op Op) String() string { return opNames.String(op) }
 
-// MarshalText writes the operation's name.
-func (op Op) MarshalText() ([]byte, error) {
-	if op < Get || op > CAS {
-		return nil, fmt.Errorf("kv: cannot encode %v", op)
-	}
-	return []byte(op.String()), nil
-}
+// MarshalText writes the op's name.
+func (op Op) MarshalText() ([]byte, error) { return opNames.Marshal(op) }
 
-// UnmarshalText reads an operation's name.
-func (op *Op) UnmarshalText(b []byte) error {
-	for o := Get; o <= CAS; o++ {
-		if o.String() == string(b) {
-			*op = o
-			return nil
-		}
-	}
-	return fmt.Errorf("kv: unknown op %q (want get, put, append or cas)", b)
+// UnmarshalText reads the name of an op.
+func (op *Op) UnmarshalText(b []byte) (err error) {
+	*op, err = opNames.Unmarshal(b)
+	return err
 }
 
 // Input is an operation's input. Value is the argument of Put, Append and

@@ -33,32 +33,17 @@ const (
 	Put               // propose Value; returns the decided value
 )
 
-var opNames = [...]string{Get: "get", Put: "put"}
+var opNames = spec.Enum[Op]{Spec: "register", Type: "Op", What: "op", Of: []string{Get: "get", Put: "put"}}
 
-func (op Op) String() string {
-	if op == Get || op == Put {
-		return opNames[op]
-	}
-	return fmt.Sprintf("Op(%d)", uint8(op))
-}
+func (op Op) String() string { return opNames.String(op) }
 
-// MarshalText writes the operation's name.
-func (op Op) MarshalText() ([]byte, error) {
-	if op != Get && op != Put {
-		return nil, fmt.Errorf("register: cannot encode %v", op)
-	}
-	return []byte(op.String()), nil
-}
+// MarshalText writes the op's name.
+func (op Op) MarshalText() ([]byte, error) { return opNames.Marshal(op) }
 
-// UnmarshalText reads an operation's name.
-func (op *Op) UnmarshalText(b []byte) error {
-	for _, o := range []Op{Get, Put} {
-		if o.String() == string(b) {
-			*op = o
-			return nil
-		}
-	}
-	return fmt.Errorf("register: unknown op %q (want get or put)", b)
+// UnmarshalText reads the name of an op.
+func (op *Op) UnmarshalText(b []byte) (err error) {
+	*op, err = opNames.Unmarshal(b)
+	return err
 }
 
 // Input is an operation's input. Value is Put's proposal, never empty (the
