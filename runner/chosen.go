@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,6 +34,24 @@ type chosen struct {
 	// slots allocates only as it grows.
 	entries []ballotVotes
 	slots   []int32
+	// disks caches each server's disk (a slot keeps its disk across
+	// restarts). decoded remembers, per record key, the last record bytes
+	// decoded and what they said: every acceptor of a slot writes the
+	// same bytes for the same vote (slot, ballot and command, no voter),
+	// so most records are recognized by a byte comparison instead of a
+	// decode, which is most of this check's cost in a sweep. Synced
+	// values are never mutated in place (sim.Disk copies on write), so
+	// keeping a reference to one is safe.
+	disks   []*sim.Disk
+	decoded map[string]decodedRecord
+}
+
+// decodedRecord is a record's bytes and what the protocol's decoder made
+// of them.
+type decodedRecord struct {
+	raw    []byte
+	vote   protocol.Vote
+	isVote bool
 }
 
 // ballotVotes is the durable votes for one value at one ballot in a slot.
@@ -97,12 +116,17 @@ func newChosen(s *sim.Sim, proto *protocol.Protocol, servers, slots int) *chosen
 		return nil
 	}
 	return &chosen{s: s, decode: proto.DecodeVote, majority: servers/2 + 1, marks: make([]int, servers),
-		entries: make([]ballotVotes, 0, slots), slots: make([]int32, 0, slots)}
+		entries: make([]ballotVotes, 0, slots), slots: make([]int32, 0, slots),
+		disks: make([]*sim.Disk, servers), decoded: make(map[string]decodedRecord, slots)}
 }
 
 // ingest reads the votes a server made durable since the last look.
 func (c *chosen) ingest(id int) *Failure {
-	d := c.s.Disk(sim.NodeID(id))
+	d := c.disks[id]
+	if d == nil {
+		d = c.s.Disk(sim.NodeID(id))
+		c.disks[id] = d
+	}
 	keys, next := d.SyncedSince(c.marks[id])
 	c.marks[id] = next
 	if len(keys) == 0 {
@@ -117,7 +141,7 @@ func (c *chosen) ingest(id int) *Failure {
 		if !ok {
 			continue
 		}
-		v, isVote, err := c.decode(k, value)
+		v, isVote, err := c.decodeRecord(k, value)
 		if err != nil {
 			return fail(CheckChosen, "n%d's durable record %s does not decode: %v", id, k, err)
 		}
@@ -130,6 +154,19 @@ func (c *chosen) ingest(id int) *Failure {
 		c.vote(v, sim.NodeID(id))
 	}
 	return nil
+}
+
+// decodeRecord decodes a durable record through the protocol's decoder,
+// or recalls what the same bytes under the same key decoded to.
+func (c *chosen) decodeRecord(key string, value []byte) (protocol.Vote, bool, error) {
+	if r, ok := c.decoded[key]; ok && bytes.Equal(r.raw, value) {
+		return r.vote, r.isVote, nil
+	}
+	v, isVote, err := c.decode(key, value)
+	if err == nil {
+		c.decoded[key] = decodedRecord{raw: value, vote: v, isVote: isVote}
+	}
+	return v, isVote, err
 }
 
 func (c *chosen) vote(v protocol.Vote, id sim.NodeID) {

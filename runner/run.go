@@ -67,6 +67,10 @@ type Options struct {
 	Checked bool
 	// StepsMax overrides the kernel's step budget (0: the kernel's default).
 	StepsMax int64
+	// withoutVoteChecks leaves the chosen and divergence checks out. Only
+	// the benchmark that measures what they cost sets it (export_test.go):
+	// no run a person makes can turn a check off.
+	withoutVoteChecks bool
 }
 
 // Result is what a simulation produced and how its servers and liveness
@@ -138,6 +142,9 @@ func Simulate(p Params, opts Options) Result {
 	if err != nil {
 		res.Failure = &Failure{Check: CheckSetup, Fact: err.Error()}
 		return res
+	}
+	if opts.withoutVoteChecks {
+		c.inv.chosen, c.inv.noDivergence = nil, true
 	}
 	res.Outcome = c.run()
 	c.collect(&res)
