@@ -164,15 +164,17 @@ const minimizeRunsMax = 1000
 // where rapid shrinks the numbers RunGen drew (and deleting a fault there
 // moves every later fault, whose times are gaps), this pass deletes faults
 // at their absolute times (one at a time, then in pairs), halves and
-// decrements the operations per client, removes clients, takes the spec's
-// simpler workloads (fewer keys), tries 3 servers instead of 5, and turns
-// off loss and duplication, keeping each change with which the run still
-// fails the same way. When no change fails any more, it gives each
-// workload simplification a few other noise seeds (a smaller run draws
-// every later latency and timeout differently, so the same bug may need
-// another schedule to show). Measured on the first failing chaos seed of
-// every mutant: 12 of 13 shrink to at most 20 operations and 4 faults, most
-// to 1 operation and no fault. fails runs a candidate and reports that;
+// decrements the operations per client, removes clients, starts the
+// clients later and lets them think longer (so that fewer operations fill
+// the time before the bug shows), takes the spec's simpler workloads
+// (fewer keys), tries 3 servers instead of 5, and turns off loss and
+// duplication, keeping each change with which the run still fails the same
+// way. When no change fails any more, it gives each workload change a few
+// other noise seeds (a smaller run draws every later latency and timeout
+// differently, so the same bug may need another schedule to show).
+// Measured on a failing seed of every mutant of every protocol: each
+// shrinks to at most 20 operations and 4 faults, most to a few operations
+// and one fault. fails runs a candidate and reports that;
 // invalid candidates (a restart whose crash was deleted, a fault naming a
 // removed node) are skipped. It is deterministic, spends at most
 // minimizeRunsMax runs, and returns the smallest run found and the runs
@@ -202,8 +204,7 @@ func MinimizeParams(p Params, fails func(Params) bool) (Params, int) {
 		// bug may need another schedule to show: try each workload
 		// simplification under a few other noise seeds too.
 		for _, c := range minimizeCandidates(p) {
-			if c.Workload.Clients == p.Workload.Clients && c.Workload.Ops == p.Workload.Ops &&
-				string(c.Workload.Spec) == string(p.Workload.Spec) && c.Servers == p.Servers {
+			if sameWorkload(c.Workload, p.Workload) && c.Servers == p.Servers {
 				continue // a fault or network change: the schedule is the point
 			}
 			for k := uint64(1); k <= minimizeReseeds; k++ {
@@ -220,6 +221,16 @@ func MinimizeParams(p Params, fails func(Params) bool) (Params, int) {
 	}
 	return p, runs
 }
+
+// sameWorkload reports whether two workloads are the same.
+func sameWorkload(a, b runner.Workload) bool {
+	return a.Clients == b.Clients && a.Ops == b.Ops && a.ThinkMin == b.ThinkMin && a.ThinkMax == b.ThinkMax &&
+		a.StartAfter == b.StartAfter && a.StartSpread == b.StartSpread && string(a.Spec) == string(b.Spec)
+}
+
+// maxShrinkThink caps the think time MinimizeParams tries: past it, a
+// client waits longer than the scenarios' fault phases last.
+const maxShrinkThink = 500 * sim.Millisecond
 
 // minimizeReseeds is how many other noise seeds MinimizeParams gives a
 // workload simplification that did not fail under the run's own.
@@ -261,6 +272,25 @@ func minimizeCandidates(p Params) []Params {
 		if ops >= 1 && ops < p.Workload.Ops {
 			with(func(c *Params) { c.Workload.Ops = ops })
 		}
+	}
+	// Fewer operations before the failure: clients that start later, and
+	// that think longer between operations, reach the moment the bug
+	// shows with fewer operations behind them, which the cuts above then
+	// remove. A bug that needs time to pass (a lease that must run out,
+	// a clock that must drift) keeps its clients busy with operations that
+	// only fill that time.
+	if heal := sim.Duration(p.HealAt); heal > p.Workload.StartAfter {
+		for _, frac := range []sim.Duration{2, 4, 8, 16} {
+			if d := (heal - p.Workload.StartAfter) / frac; d >= sim.Millisecond {
+				with(func(c *Params) { c.Workload.StartAfter += d })
+			}
+		}
+	}
+	if p.Workload.ThinkMax < maxShrinkThink {
+		with(func(c *Params) {
+			c.Workload.ThinkMin = min(2*c.Workload.ThinkMin+sim.Millisecond, maxShrinkThink)
+			c.Workload.ThinkMax = min(2*c.Workload.ThinkMax+sim.Millisecond, maxShrinkThink)
+		})
 	}
 	if proto, err := protocol.Lookup(p.Protocol); err == nil {
 		if sp, err := spec.Lookup(proto.Spec); err == nil {

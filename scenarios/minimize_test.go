@@ -83,3 +83,41 @@ func kinds(p faults.Plan) []faults.Kind {
 	}
 	return out
 }
+
+// TestMinimizeParamsStartsLaterAndThinksLonger: a bug that needs time to
+// pass (clients that started before a fault at 3 s and still run at 3.5
+// s) keeps 5 clients x 100 operations with a short think time busy; starting
+// later and thinking longer leaves it a handful of operations.
+func TestMinimizeParamsStartsLaterAndThinksLonger(t *testing.T) {
+	sec := func(ms int64) sim.Time { return sim.Time(ms) * sim.Time(sim.Millisecond) }
+	cfg, err := multipaxos.Protocol.Config(nil, 3)
+	require.NoError(t, err)
+	spec, err := json.Marshal(kv.WorkloadConfig{Keys: 1, Get: 1, Put: 1})
+	require.NoError(t, err)
+	p := Params{
+		Schema: runner.Schema, Scenario: RunGenScenario, Seed: 7,
+		Protocol: multipaxos.Name, Servers: 3, Config: cfg,
+		Workload: Workload{Clients: 5, Ops: 100, ThinkMax: 60 * sim.Millisecond, StartAfter: 600 * sim.Millisecond, Spec: spec},
+		Client:   runner.DefaultClient(),
+		Network:  network.Config{LatencyMin: sim.Millisecond, Servers: 3},
+		Plan: faults.Plan{Name: "hand", Faults: []faults.Fault{
+			{At: sec(3000), Kind: faults.KindIsolate, Node: 0},
+			{At: sec(5000), Kind: faults.KindHealAll},
+		}},
+		Checks: runner.DefaultChecks(),
+		HealAt: sec(5000),
+	}
+	require.NoError(t, p.Validate())
+	// An operation takes about 5 ms plus its think time.
+	reaches := func(w Workload) sim.Duration {
+		return w.StartAfter + sim.Duration(w.Ops)*(5*sim.Millisecond+(w.ThinkMin+w.ThinkMax)/2)
+	}
+	fails := func(c Params) bool {
+		return c.Workload.StartAfter < 3000*sim.Millisecond && reaches(c.Workload) >= 3500*sim.Millisecond
+	}
+	require.True(t, fails(p))
+	got, runs := MinimizeParams(p, fails)
+	require.True(t, fails(got))
+	assert.LessOrEqual(t, got.Workload.Clients*got.Workload.Ops, 4, "%v", got.Workload)
+	assert.LessOrEqual(t, runs, minimizeRunsMax)
+}
