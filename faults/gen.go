@@ -57,6 +57,14 @@ type GenConfig struct {
 	// FaultsMax bounds the number of faults: for Random and Swarm 0 means
 	// 10,000; for PlanGen, which draws the count, 0 means 16.
 	FaultsMax int
+	// FixedEnds makes both ends of every one-way cut and clog that Random,
+	// Swarm and PlanGen draw a fixed node, as before role-targeted ends
+	// existed (the draw of a role end is still made and ignored, so the
+	// rest of the plan is the same), and aims each round of the
+	// leader-one-way nemesis at a server drawn at random instead of the
+	// leader. It exists to measure what aiming at the leader finds that
+	// random ends do not.
+	FixedEnds bool
 }
 
 // Validate reports a configuration the generators would have to clamp.
@@ -356,12 +364,13 @@ func (b *builder) emit(k Kind, t sim.Time) {
 		// the asymmetric faults aimed at whoever leads, or led last, that
 		// fixed nodes hit only by chance (a leader that hears but is not
 		// heard, acknowledgements held on their way to a deposed leader).
-		switch b.src.intn("end-role", 8) {
-		case 5:
+		switch end := b.src.intn("end-role", 8); {
+		case c.FixedEnds:
+		case end == 5:
 			f.From, f.FromRole = 0, RoleLeader
-		case 6:
+		case end == 6:
 			f.To, f.ToRole = 0, RoleLeader
-		case 7:
+		case end == 7:
 			f.To, f.ToRole = 0, RoleLastLeader
 		}
 	case KindBridge:

@@ -195,7 +195,7 @@ func TestSwarm(t *testing.T) {
 
 // builtinNemeses are the patterns of nemesis.go. Tests elsewhere in the
 // package register more, so Nemeses may list others too.
-var builtinNemeses = []string{"clock-chaos", "deaf-server", "flapping-partition", "leader-isolation", "leader-one-way", "majority-crash", "rolling-restart", "stale-leader-clog"}
+var builtinNemeses = []string{"clock-chaos", "cut-off-candidate", "deaf-server", "flapping-partition", "leader-isolation", "leader-one-way", "majority-crash", "rolling-restart", "stale-leader-clog"}
 
 func TestNemeses(t *testing.T) {
 	assert.Subset(t, Nemeses(), builtinNemeses)
@@ -304,4 +304,37 @@ func TestGenConfigValidate(t *testing.T) {
 	for _, c := range cases {
 		checkGenerated(t, Random(stream(1), c.cfg), c.cfg)
 	}
+}
+
+// TestFixedEnds: with FixedEnds the generators draw the same plan with
+// every role end of a cut or clog replaced by the fixed node drawn before
+// it, and without it some ends are roles (they are drawn three times in
+// eight), so that the two measure the same faults aimed differently.
+func TestFixedEnds(t *testing.T) {
+	roles := 0
+	for seed := uint64(0); seed < 50; seed++ {
+		cfg := GenConfig{Servers: 5, Nodes: 8, Kinds: []Kind{KindCut, KindClog, KindCrash, KindHeal}}
+		aimed := Random(stream(seed), cfg)
+		cfg.FixedEnds = true
+		fixed := Random(stream(seed), cfg)
+		checkGenerated(t, fixed, cfg)
+		require.Len(t, fixed.Faults, len(aimed.Faults), "seed %d", seed)
+		for i, f := range fixed.Faults {
+			a := aimed.Faults[i]
+			assert.Equal(t, RoleNone, f.FromRole, "%s", f)
+			assert.Equal(t, RoleNone, f.ToRole, "%s", f)
+			if a.FromRole != RoleNone || a.ToRole != RoleNone {
+				roles++
+				// The role end takes the place of the fixed node it
+				// replaced: the rest of the fault is the same.
+				if a.FromRole != RoleNone {
+					a.From, a.FromRole = f.From, RoleNone
+				} else {
+					a.To, a.ToRole = f.To, RoleNone
+				}
+			}
+			assert.Equal(t, a, f, "seed %d fault %d", seed, i)
+		}
+	}
+	assert.Greater(t, roles, 20, "role ends are drawn without FixedEnds")
 }

@@ -45,6 +45,7 @@ var (
 	nemesesMu sync.RWMutex
 	nemeses   = []nemesis{
 		{name: "clock-chaos", doc: "skew and drift clocks of servers and the leader, with short pauses", builtin: ClockChaos},
+		{name: "cut-off-candidate", doc: "clog every link into one server until it campaigns, then isolate it while its candidacy's answers are held; the clog ends inside the partition", builtin: CutOffCandidate},
 		{name: "deaf-server", doc: "clog every link into one server for long: it campaigns and is heard, hears nothing until everything held for it arrives at once, across elections", builtin: DeafServer},
 		{name: "flapping-partition", doc: "split off a random minority and heal, quickly and repeatedly", builtin: FlappingPartition},
 		{name: "leader-isolation", doc: "isolate whoever leads, hold, heal, repeat", builtin: LeaderIsolation},
@@ -435,7 +436,9 @@ func ClockChaos(r *rand.Rand, cfg GenConfig) Plan {
 }
 
 // LeaderOneWay cuts the leader off one way from every other server, holds
-// for 2..8 quarter periods, heals, waits 2..4 quarters and repeats. Each
+// for 2..8 quarter periods, heals, waits 2..4 quarters and repeats. With
+// GenConfig.FixedEnds each round aims at a server drawn at random instead
+// of the leader, to measure what aiming at the leader adds. Each
 // round draws the direction: "mute" (leader->nX: the leader hears
 // everything but nobody hears it, so the others elect a new leader while
 // the old one keeps believing it leads and still learns of higher
@@ -452,10 +455,25 @@ func LeaderOneWay(r *rand.Rand, cfg GenConfig) Plan {
 			continue
 		}
 		deaf := r.IntN(2) == 1
+		target := sim.NodeID(-1) // the leader
+		if p.cfg.FixedEnds {
+			target = sim.NodeID(r.IntN(n))
+		}
 		for id := range sim.NodeID(n) {
 			f := Fault{Kind: KindCut, FromRole: RoleLeader, To: id}
 			if deaf {
 				f = Fault{Kind: KindCut, From: id, ToRole: RoleLeader}
+			}
+			if target >= 0 {
+				if id == target {
+					continue
+				}
+				f.FromRole, f.ToRole = RoleNone, RoleNone
+				if deaf {
+					f.To = target
+				} else {
+					f.From = target
+				}
 			}
 			p.add(f)
 		}
@@ -540,4 +558,43 @@ func DeafServer(r *rand.Rand, cfg GenConfig) Plan {
 		p.add(Fault{Kind: KindHeal})
 	}
 	return p.plan("deaf-server")
+}
+
+// CutOffCandidate makes the answers to a candidacy cross a partition
+// after the cluster has moved on, which only a network whose in-flight
+// messages survive a cut (network.Config.InFlightSurvivesCut) delivers:
+// dropping every message in flight at a cut is what kept stale answers
+// from ever crossing one. A round: every link into one random server is
+// clogged, so it stops hearing the leader and campaigns, and the answers
+// to its Prepares are held; 5..7 quarter periods in (after its election
+// timeout has fired) it is isolated for 8..10 quarters, so the others
+// elect a leader among themselves and decide values while it campaigns
+// alone; the clog ends 2..4 quarters before the isolation does, releasing
+// the held answers into the partition. Then a heal, 2..4 quarters, and
+// the next round.
+func CutOffCandidate(r *rand.Rand, cfg GenConfig) Plan {
+	p := newPattern(r, cfg)
+	n := p.cfg.Servers
+	for p.wait(p.span(2, 4)) {
+		if n < 2 {
+			continue
+		}
+		cand := sim.NodeID(p.r.IntN(n))
+		into, isolated := p.span(5, 7), p.span(8, 10)
+		clog := into + isolated - p.span(2, 4)
+		for id := range sim.NodeID(n) {
+			if id != cand {
+				p.add(Fault{Kind: KindClog, From: id, To: cand, Duration: clog})
+			}
+		}
+		if !p.wait(into) {
+			break
+		}
+		p.add(Fault{Kind: KindIsolate, Node: cand})
+		if !p.wait(isolated) {
+			break
+		}
+		p.add(Fault{Kind: KindHeal})
+	}
+	return p.plan("cut-off-candidate")
 }

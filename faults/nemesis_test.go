@@ -275,6 +275,80 @@ func TestLeaderOneWay(t *testing.T) {
 	}
 }
 
+// TestLeaderOneWayFixedEnds: with FixedEnds a round cuts one random
+// server's links one way instead of the leader's, and without it the
+// rounds are those drawn before the option existed.
+func TestLeaderOneWayFixedEnds(t *testing.T) {
+	targets := map[sim.NodeID]int{}
+	for seed := uint64(0); seed < 20; seed++ {
+		p := LeaderOneWay(stream(seed), GenConfig{Servers: 5, FixedEnds: true})
+		checkGenerated(t, p, GenConfig{Servers: 5})
+		var round []Fault
+		for _, f := range p.Faults {
+			switch f.Kind {
+			case KindCut:
+				assert.Equal(t, RoleNone, f.FromRole, "%s", f)
+				assert.Equal(t, RoleNone, f.ToRole, "%s", f)
+				round = append(round, f)
+			case KindHeal, KindHealAll:
+				if len(round) > 0 {
+					require.Len(t, round, 4, "a round cuts the target's links to the 4 others: %v", round)
+					mute := round[0].From == round[1].From
+					target := round[0].To
+					if mute {
+						target = round[0].From
+					}
+					for _, c := range round {
+						if mute {
+							assert.Equal(t, target, c.From, "%s", c)
+						} else {
+							assert.Equal(t, target, c.To, "%s", c)
+						}
+						assert.NotEqual(t, c.From, c.To)
+					}
+					targets[target]++
+				}
+				round = nil
+			default:
+				t.Fatalf("unexpected %s", f)
+			}
+		}
+	}
+	assert.Len(t, targets, 5, "every server is a target in some round")
+}
+
+// TestCutOffCandidate: each round clogs every link into one server,
+// isolates it while the clogs hold, and heals after the clogs have ended,
+// so that what they held is released into the partition.
+func TestCutOffCandidate(t *testing.T) {
+	for _, servers := range []int{3, 5} {
+		cfg := GenConfig{Servers: servers}
+		for seed := uint64(0); seed < 20; seed++ {
+			p := CutOffCandidate(stream(seed), cfg)
+			checkGenerated(t, p, cfg)
+			rounds := 0
+			for i := 0; i+servers+1 < len(p.Faults); i += servers + 1 {
+				clogs, iso, heal := p.Faults[i:i+servers-1], p.Faults[i+servers-1], p.Faults[i+servers]
+				cand := clogs[0].To
+				for k, c := range clogs {
+					require.Equal(t, Fault{At: clogs[0].At, Kind: KindClog, From: c.From, To: cand, Duration: clogs[0].Duration}, c)
+					assert.NotEqual(t, cand, c.From)
+					if k > 0 {
+						assert.Greater(t, c.From, clogs[k-1].From)
+					}
+				}
+				require.Equal(t, Fault{At: iso.At, Kind: KindIsolate, Node: cand}, iso)
+				require.Equal(t, KindHeal, heal.Kind)
+				end := clogs[0].At.Add(clogs[0].Duration)
+				assert.Greater(t, end, iso.At, "the clogs still hold when the server is isolated")
+				assert.Less(t, end, heal.At, "the clogs end inside the partition")
+				rounds++
+			}
+			assert.Positive(t, rounds, "seed %d: no whole round:\n%s", seed, p)
+		}
+	}
+}
+
 // TestStaleLeaderClog: each round pauses the leader, clogs the links from
 // the last leader to every server once the pause is over, pauses the
 // leader again while the clogs hold, and heals when they end.

@@ -81,6 +81,9 @@ var expectedChecks = map[string][]scenarios.Check{
 	// Replicas apply the same log into different states: only the
 	// divergence check compares them.
 	"follower-reapplies-duplicates": append([]scenarios.Check{scenarios.CheckDivergence}, safety...),
+	// A slot the leader gave up on is never decided: the cluster stalls
+	// after the heal, and nothing unsafe happens.
+	"abandon-unacked-accepts": {scenarios.CheckLiveness},
 }
 
 // TestMutantsCaught hunts every mutant from -mutant-reps fresh base seeds

@@ -149,9 +149,14 @@ func buildRegistry() map[string]*Scenario {
 	return m
 }
 
+// inFlightNemeses are the nemeses whose point is a message that crosses a
+// cut: their scenarios deliver what is in flight when a link is cut
+// (network.Config.InFlightSurvivesCut), which the others leave dropped.
+var inFlightNemeses = map[string]bool{"cut-off-candidate": true}
+
 // nemesisScenario is the scenario nemesis-NAME of the named nemesis.
 func nemesisScenario(name string) *Scenario {
-	return &Scenario{
+	sc := &Scenario{
 		Name:          "nemesis-" + name,
 		Description:   "the " + name + " nemesis: " + faults.NemesisDoc(name),
 		ServerChoices: []int{3, 5},
@@ -161,6 +166,10 @@ func nemesisScenario(name string) *Scenario {
 		Nemesis:       name,
 		FaultGen:      faults.GenConfig{MajorityDown: true},
 	}
+	if inFlightNemeses[name] {
+		sc.InFlightChoices = []bool{true}
+	}
+	return sc
 }
 
 // withSizes returns sc and its variants with the cluster size fixed,

@@ -45,7 +45,7 @@ func TestConfigValidate(t *testing.T) {
 		require.NoError(t, Config{N: 3, Mutant: m.Name}.Validate())
 		require.NotEmpty(t, m.Description)
 	}
-	require.Len(t, Mutants(), 9)
+	require.Len(t, Mutants(), 10)
 }
 
 func TestConfigDefaults(t *testing.T) {

@@ -24,6 +24,9 @@ func (r *Replica) Fingerprint() uint64 {
 	for i := range r.log {
 		e := &r.log[i]
 		h = sim.Mix(h, e.cmd.digest(), ballotDigest(e.vote), e.voteCmd.digest(), b2u(e.committed), b2u(e.proposed), e.acks, uint64(e.sentTick))
+		if e.resent != 0 { // only the abandon-unacked-accepts mutant counts retransmissions
+			h = sim.Mix(h, uint64(e.resent))
+		}
 	}
 	for _, p := range r.promises {
 		h = sim.Mix(h, ballotDigest(p.B), uint64(p.From), uint64(p.Commit), uint64(len(p.Entries)), uint64(p.LeaseLeft))

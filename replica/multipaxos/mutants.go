@@ -20,6 +20,7 @@ const (
 	mutantCountDuplicateAcks
 	mutantFollowerReappliesDuplicates
 	mutantCountStalePromises
+	mutantAbandonUnackedAccepts
 	numBaseMutants // the lease mutants are numbered from here (lease_mutants.go)
 )
 
@@ -53,6 +54,10 @@ var mutants = [...]Mutant{
 		Description: "a candidate counts a Promise for any of its own earlier ballots as one for its current " +
 			"ballot, so a Promise held back across an election vouches for an acceptor's log as it was before " +
 			"another leader chose values there (onPromise)"},
+	mutantAbandonUnackedAccepts: {Name: "abandon-unacked-accepts",
+		Description: "the leader retransmits an unanswered Accept at most three times, then leaves the slot to the " +
+			"client's retry, which finds its command in the log and waits: a leader that its followers hear but that " +
+			"hears none of them for most of a second stays leader and stalls for good: a liveness bug (resendAccepts)"},
 }
 
 // Mutants lists the known mutants, in a fixed order.

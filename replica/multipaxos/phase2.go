@@ -24,7 +24,7 @@ func (r *Replica) pump() {
 // after it is synced, exactly like a follower's AcceptReply.
 func (r *Replica) propose(s int) {
 	e := &r.log[s]
-	e.proposed, e.acks, e.sentTick = true, 0, r.tick
+	e.proposed, e.acks, e.sentTick, e.resent = true, 0, r.tick, 0
 	r.recordVote(s, r.ballot, e.cmd)
 	r.selfVotes = append(r.selfVotes, s)
 	r.sendPeers(Accept{B: r.ballot, Slot: s, Cmd: r.log[s].cmd, Commit: r.commit})
@@ -37,6 +37,12 @@ func (r *Replica) resendAccepts() {
 		e := &r.log[s]
 		if e.committed || e.sentTick+1 >= r.tick {
 			continue
+		}
+		if r.mut == mutantAbandonUnackedAccepts {
+			if e.resent == 3 {
+				continue // Mutant: given up; the client's retry is expected to bring it back, and does not.
+			}
+			e.resent++
 		}
 		e.sentTick = r.tick
 		msg := sim.Message(Accept{B: r.ballot, Slot: s, Cmd: e.cmd, Commit: r.commit})

@@ -43,6 +43,7 @@ type entry struct {
 	proposed  bool   // leader: an Accept for cmd went out at r.ballot
 	acks      uint64 // leader: replicas (by index) whose durable vote at r.ballot is counted
 	sentTick  uint32 // leader: retry tick at which the Accept was last sent
+	resent    uint8  // abandon-unacked-accepts mutant: retransmissions of cmd at r.ballot
 }
 
 // outMsg is a send held until the end of the event (see endEvent).
