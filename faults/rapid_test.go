@@ -107,12 +107,18 @@ func (r *recorder) Failed() bool                      { return r.failed }
 
 // TestPlanGenShrinks: a property that fails on any plan with a crash
 // shrinks to the smallest such plan: one crash of n0 at the start, with
-// the plainest disk fate, then the heal phase.
+// the plainest disk fate, then the heal phase. rapid's seed is pinned: from
+// a random one its shrinker stops at a local minimum about once in 500
+// runs (a pause of n2 behind crashes of n0 and n1, whose deletion would
+// make the pause the first fault but moves every later draw), which made
+// the test flaky; pinned, it checks one shrink, the same on every run.
 func TestPlanGenShrinks(t *testing.T) {
-	if f := flag.Lookup("rapid.nofailfile"); f != nil {
-		old := f.Value.String()
-		require.NoError(t, flag.Set("rapid.nofailfile", "true"))
-		defer func() { _ = flag.Set("rapid.nofailfile", old) }()
+	for name, value := range map[string]string{"rapid.nofailfile": "true", "rapid.seed": "1"} {
+		if f := flag.Lookup(name); f != nil {
+			old := f.Value.String()
+			require.NoError(t, flag.Set(name, value))
+			defer func() { _ = flag.Set(name, old) }()
+		}
 	}
 	cases := []struct {
 		kind Kind
