@@ -10,13 +10,16 @@
 //
 // # States
 //
-// A state is reached by re-executing its path of choices from the start
-// (no node is ever copied, so any protocol can be explored), and is
-// recognized by a fingerprint: per node, whether it is up, its incarnation,
-// its disk (sim.Disk.Digest) and its state, which a protocol's node gives
-// by a Fingerprint() uint64 method (single-decree Paxos has one) and any
-// other node falls back to the digest of everything its incarnation
-// handled (sim.Sim.InputDigest: sound, but it tells apart states that
+// A state's world is a copy of its parent's with one more choice taken
+// (runner.World.Clone; snapshot.go) when every node of the world can be
+// copied (sim.Cloner: single-decree Paxos, MultiPaxos and the harness's
+// clients can); any other protocol's states are reached by re-executing
+// their path of choices from the start, which counts the same states, only
+// slower. A state is recognized by a fingerprint: per node, whether it is
+// up, its incarnation, its disk (sim.Disk.Digest) and its state, which a
+// protocol's node gives by a Fingerprint() uint64 method (single-decree
+// Paxos and MultiPaxos have one) and any other node falls back to the
+// digest of everything its incarnation handled (sim.Sim.InputDigest: sound, but it tells apart states that
 // reached the same node state by different inputs); the events pending (a
 // multiset: latency is abstracted away, so any pending event may run
 // next); the client history and the layer histories up to the order of
@@ -39,9 +42,9 @@
 //
 // The search is breadth first: a state is expanded only after every state
 // closer to the start, so the first violation found has a shortest path.
-// Expanding a state re-executes its path once per choice, but one: the
-// first choice of a new state is taken while its world is at hand, and its
-// outcome kept until the state's turn comes.
+// By re-execution, expanding a state re-executes its path once per
+// choice, but one: the first choice of a new state is taken while its
+// world is at hand, and its outcome kept until the state's turn comes.
 //
 // Config.Progress adds a bounded liveness check: a complete search in
 // which no state had every client's workload done fails with no-progress.
@@ -57,7 +60,9 @@ package explore
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -113,6 +118,15 @@ type Config struct {
 	// OnProgress, if set, is called with the result so far after each
 	// state is expanded.
 	OnProgress func(Result)
+	// NoSnapshots makes the search re-execute every state's path from the
+	// start, as it must for a world that cannot be copied (a node without
+	// sim.Cloner); by default it copies worlds when it can (snapshot.go).
+	// Both count the same states.
+	NoSnapshots bool
+	// MaxSnapshots bounds the worlds a snapshot search keeps at once (0:
+	// DefaultMaxSnapshots); past it, a state's world is made again from
+	// its nearest ancestor's when its turn comes.
+	MaxSnapshots int
 }
 
 // Result is what a search found.
@@ -134,6 +148,14 @@ type Result struct {
 	Complete bool
 	// Wall is the search's wall time, for the report only.
 	Wall time.Duration
+	// Snapshots is set when the search copied worlds instead of
+	// re-executing paths; Fallback says why it did not (empty when it
+	// did, or when Config.NoSnapshots asked it not to). Clones counts the
+	// worlds copied, Redone the choices taken again to make the world of
+	// a state whose own was not kept.
+	Snapshots      bool
+	Fallback       string
+	Clones, Redone int64
 	// Violation is the first violation found, on a shortest path.
 	Violation *Violation
 }
@@ -160,11 +182,38 @@ func Explore(cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A search allocates a world's worth of small objects per choice and
+	// keeps little of it: a garbage collector that lets the heap grow to
+	// five times what is live (not twice) collects a quarter as often,
+	// which makes a search about a third faster; a soft limit keeps a
+	// large search's heap from growing that far. The settings are the
+	// process's, so they are restored after, and left alone if GOGC or
+	// GOMEMLIMIT was set.
+	if os.Getenv("GOGC") == "" {
+		if old := debug.SetGCPercent(searchGCPercent); old > searchGCPercent {
+			debug.SetGCPercent(old)
+		} else {
+			defer debug.SetGCPercent(old)
+		}
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if old := debug.SetMemoryLimit(-1); old > searchMemoryLimit {
+			debug.SetMemoryLimit(searchMemoryLimit)
+			defer debug.SetMemoryLimit(old)
+		}
+	}
 	start := time.Now()
 	err = e.run()
 	e.res.Wall = time.Since(start)
 	return e.res, err
 }
+
+// searchGCPercent is the garbage collector's target while a search runs,
+// and searchMemoryLimit the soft limit of the heap then.
+const (
+	searchGCPercent   = 400
+	searchMemoryLimit = 4 << 30
+)
 
 type explorer struct {
 	cfg     Config
@@ -179,8 +228,12 @@ type explorer struct {
 	verdicts map[uint64]*runner.Failure
 	values   map[any]uint64
 	res      Result
+	snap     *snapshots // the snapshot search's state, when it copies worlds
+	one      oneChoice  // apply's chooser
 	// scratch
-	times []int64
+	times   []int64
+	hs      stateHistories
+	pending uint64
 }
 
 func newExplorer(cfg Config) (*explorer, error) {
@@ -199,7 +252,8 @@ func newExplorer(cfg Config) (*explorer, error) {
 		name     string
 		v, least int64
 	}{{"drops", int64(cfg.Drops), 0}, {"dups", int64(cfg.Dups), 0}, {"crashes", int64(cfg.Crashes), 0}, {"timers", int64(cfg.Timers), -1},
-		{"max depth", int64(cfg.MaxDepth), 0}, {"max states", int64(cfg.MaxStates), 0}, {"check budget", cfg.CheckBudget, 0}} {
+		{"max depth", int64(cfg.MaxDepth), 0}, {"max states", int64(cfg.MaxStates), 0}, {"check budget", cfg.CheckBudget, 0},
+		{"max snapshots", int64(cfg.MaxSnapshots), 0}} {
 		if b.v < b.least {
 			return nil, fmt.Errorf("explore: %s = %d: must be >= %d", b.name, b.v, b.least)
 		}
@@ -260,7 +314,9 @@ type pathState struct {
 	ahead *lookahead
 }
 
-type spent struct{ drops, dups, crashes, timers int }
+// spent counts are int32: no path is 2^31 choices long, and a state of
+// the frontier is smaller for it.
+type spent struct{ drops, dups, crashes, timers int32 }
 
 // lookahead holds a state's choices and the outcome of the first, taken
 // when the state was found (its world was built then), so that expanding
@@ -286,10 +342,34 @@ func (e *explorer) step(w *runner.World, ch choice) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
+	h := e.histories(w)
 	if f == nil {
-		f = e.judge(w)
+		f = e.judgeHistories(h)
 	}
-	return outcome{fp: e.fingerprint(w, ch.spent), failure: f, finished: w.ClientsDone(), beyond: e.beyondBound(w)}, nil
+	return outcome{fp: e.fingerprintWith(w, ch.spent, h), failure: f, finished: w.ClientsDone(), beyond: e.beyondBound(w)}, nil
+}
+
+// stateHistories is a state's client and layer histories with their
+// digests, made once for both the state's verdict and its fingerprint.
+type stateHistories struct {
+	ops          []spec.Operation
+	digest       uint64
+	layers       []runner.LayerHistory // nil with Config.NoLayers
+	layerDigests []uint64
+}
+
+func (e *explorer) histories(w *runner.World) *stateHistories {
+	h := &e.hs
+	h.ops = w.History()
+	h.digest = e.historyDigest(h.ops)
+	h.layers, h.layerDigests = nil, h.layerDigests[:0]
+	if !e.cfg.NoLayers {
+		h.layers = w.Layers()
+		for _, l := range h.layers {
+			h.layerDigests = append(h.layerDigests, e.historyDigest(l.Ops))
+		}
+	}
+	return h
 }
 
 func (e *explorer) run() error {
@@ -299,6 +379,13 @@ func (e *explorer) run() error {
 	}
 	if f == nil {
 		f = e.judge(w)
+	}
+	if !e.cfg.NoSnapshots {
+		if err := w.CloneCheck(); err != nil {
+			e.res.Fallback = err.Error()
+		} else {
+			return e.runSnapshots(w, outcome{fp: e.fingerprint(w, spent{}), failure: f, finished: w.ClientsDone()})
+		}
 	}
 	e.seen[e.fingerprint(w, spent{})] = struct{}{}
 	e.res.States = 1
@@ -430,8 +517,9 @@ func (e *explorer) stuck() {
 // apply takes one choice in w and checks the state it leads to.
 func (e *explorer) apply(w *runner.World, c sim.Choice) (*runner.Failure, error) {
 	s := w.Sim()
-	sc := s.Chooser().(*sim.Script)
-	s.SetChooser(sim.NewScript([]sim.Choice{c}))
+	sc := s.Chooser()
+	e.one = oneChoice{c: c}
+	s.SetChooser(&e.one)
 	defer s.SetChooser(sc)
 	before := s.Stats().Steps
 	out := s.Run(sim.Time(runner.MaxSimulated), func() bool { return true })
@@ -443,6 +531,29 @@ func (e *explorer) apply(w *runner.World, c sim.Choice) (*runner.Failure, error)
 		return nil, fmt.Errorf("explore: choice %v ended the run with %v", c, out)
 	}
 	return nil, nil
+}
+
+// oneChoice is a chooser that makes one choice: the explorer's, installed
+// for one step and then taken out again (a world's own chooser is the
+// script it was built with, which a snapshot copies).
+type oneChoice struct {
+	c    sim.Choice
+	made bool
+}
+
+func (*oneChoice) Window() sim.Duration { return -1 }
+
+func (o *oneChoice) Choose(_ *sim.Sim, cands []sim.Candidate) sim.Choice {
+	if o.made {
+		// Run stops after the first step; a second choice is a bug.
+		panic("explore: a step asked for a second choice")
+	}
+	o.made = true
+	return o.c
+}
+
+func (*oneChoice) Coin(s *sim.Sim, _ sim.CoinKind, p float64) bool {
+	return s.NetworkRand().Float64() < p
 }
 
 // choice is a choice and the budgets spent once it is taken.
@@ -465,7 +576,7 @@ func (e *explorer) choices(w *runner.World, sp spent) []choice {
 				if e.cfg.ClientTimers {
 					add(sim.ChooseRun, i, sp)
 				}
-			} else if e.cfg.Timers < 0 || sp.timers < e.cfg.Timers {
+			} else if e.cfg.Timers < 0 || int(sp.timers) < e.cfg.Timers {
 				after := sp
 				after.timers++
 				add(sim.ChooseRun, i, after)
@@ -473,12 +584,12 @@ func (e *explorer) choices(w *runner.World, sp spent) []choice {
 			continue
 		}
 		add(sim.ChooseRun, i, sp)
-		if sp.drops < e.cfg.Drops {
+		if int(sp.drops) < e.cfg.Drops {
 			after := sp
 			after.drops++
 			add(sim.ChooseDrop, i, after)
 		}
-		if sp.dups < e.cfg.Dups {
+		if int(sp.dups) < e.cfg.Dups {
 			after := sp
 			after.dups++
 			add(sim.ChooseDuplicate, i, after)
@@ -489,7 +600,7 @@ func (e *explorer) choices(w *runner.World, sp spent) []choice {
 	}
 	for id := 0; id < e.servers; id++ {
 		up := s.Up(sim.NodeID(id))
-		if up && sp.crashes < e.cfg.Crashes {
+		if up && int(sp.crashes) < e.cfg.Crashes {
 			after := sp
 			after.crashes++
 			add(sim.ChooseCrash, id, after)
@@ -530,6 +641,10 @@ type fingerprinter interface{ Fingerprint() uint64 }
 // fingerprint digests the state of w (see the package doc) and the budgets
 // its path spent.
 func (e *explorer) fingerprint(w *runner.World, sp spent) uint64 {
+	return e.fingerprintWith(w, sp, e.histories(w))
+}
+
+func (e *explorer) fingerprintWith(w *runner.World, sp spent, hs *stateHistories) uint64 {
 	s := w.Sim()
 	h := sim.Mix(uint64(e.nodes))
 	for id := 0; id < e.nodes; id++ {
@@ -549,22 +664,24 @@ func (e *explorer) fingerprint(w *runner.World, sp spent) uint64 {
 		}
 		h = sim.Mix(h, up, uint64(s.Incarnation(n)), state, s.Disk(n).Digest())
 	}
-	var pending uint64
-	for _, c := range s.Candidates() {
-		if c.Kind == sim.EventTimer {
-			pending += sim.Mix(2, uint64(uint32(c.To)), uint64(c.Tag))
-		} else {
-			pending += sim.Mix(1, uint64(uint32(c.From)), uint64(uint32(c.To)), c.Msg.Digest())
-		}
-	}
-	h = sim.Mix(h, pending, w.CheckerDigest(), e.historyDigest(w.History()),
+	e.pending = 0
+	s.EachPending(e.addPending)
+	h = sim.Mix(h, e.pending, w.CheckerDigest(), hs.digest,
 		uint64(sp.drops), uint64(sp.dups), uint64(sp.crashes), uint64(sp.timers))
-	if !e.cfg.NoLayers {
-		for _, l := range w.Layers() {
-			h = sim.Mix(h, sim.HashString(l.Name), e.historyDigest(l.Ops))
-		}
+	for i, l := range hs.layers {
+		h = sim.Mix(h, sim.HashString(l.Name), hs.layerDigests[i])
 	}
 	return h
+}
+
+// addPending adds a pending event to the multiset digest of the pending
+// events (a sum, which the order they are visited in does not change).
+func (e *explorer) addPending(c *sim.Candidate) {
+	if c.Kind == sim.EventTimer {
+		e.pending += sim.Mix(2, uint64(uint32(c.To)), uint64(c.Tag))
+	} else {
+		e.pending += sim.Mix(1, uint64(uint32(c.From)), uint64(uint32(c.To)), c.Msg.Digest())
+	}
 }
 
 // historyDigest digests a history up to the order of its events: the
@@ -615,23 +732,21 @@ const maxCachedValues = 1 << 16
 
 // judge checks the client history and each layer's history for
 // linearizability, as a run's end does, with verdicts cached by history.
-func (e *explorer) judge(w *runner.World) *runner.Failure {
-	ops := w.History()
-	if f := e.judgeOne(e.model, ops, 0, func(expl string) *runner.Failure {
+func (e *explorer) judge(w *runner.World) *runner.Failure { return e.judgeHistories(e.histories(w)) }
+
+func (e *explorer) judgeHistories(h *stateHistories) *runner.Failure {
+	if f := e.judgeOne(e.model, h.ops, 0, h.digest, func(expl string) *runner.Failure {
 		return &runner.Failure{Check: runner.CheckLinearizability, Fact: expl}
 	}); f != nil {
 		return f
 	}
-	if e.cfg.NoLayers {
-		return nil
-	}
-	for _, l := range w.Layers() {
+	for li, l := range h.layers {
 		i := e.proto.LayerIndex(l.Name)
 		if i < 0 {
 			return &runner.Failure{Check: runner.CheckSetup, Fact: fmt.Sprintf("protocol %s has no layer %q", e.proto.Name, l.Name)}
 		}
 		name := l.Name
-		if f := e.judgeOne(e.proto.Layers[i].Model, l.Ops, sim.HashString(name), func(expl string) *runner.Failure {
+		if f := e.judgeOne(e.proto.Layers[i].Model, l.Ops, sim.HashString(name), h.layerDigests[li], func(expl string) *runner.Failure {
 			return &runner.Failure{Check: runner.CheckLayer, Fact: fmt.Sprintf("layer %s: %s", name, expl)}
 		}); f != nil {
 			return f
@@ -640,8 +755,8 @@ func (e *explorer) judge(w *runner.World) *runner.Failure {
 	return nil
 }
 
-func (e *explorer) judgeOne(m spec.Model, ops []spec.Operation, salt uint64, fail func(string) *runner.Failure) *runner.Failure {
-	key := sim.Mix(salt, e.historyDigest(ops))
+func (e *explorer) judgeOne(m spec.Model, ops []spec.Operation, salt, digest uint64, fail func(string) *runner.Failure) *runner.Failure {
+	key := sim.Mix(salt, digest)
 	if f, ok := e.verdicts[key]; ok {
 		return f
 	}

@@ -172,6 +172,14 @@ type cluster struct {
 	// every step, not only when a fault asks: set only when the plan aims
 	// at "last-leader", the one role that depends on history.
 	watchLeaders bool
+	// wl, setup and srcs are the workload, what the generic clients
+	// share, and each client's operation stream (as c.clients), which a
+	// snapshot of the world copies; snap is what the world hands its
+	// snapshots' kernels (clone.go).
+	wl    spec.Workload
+	setup *clientSetup
+	srcs  []*opSource
+	snap  snapState
 }
 
 // leaderHistory holds the last two distinct leaders seen: recent is the
@@ -210,7 +218,7 @@ func newCluster(s *sim.Sim, p *Params) (*cluster, error) {
 	}
 	ops := p.Workload.Clients * p.Workload.Ops
 	c := &cluster{s: s, p: p, proto: proto, model: sp.Model(), net: net, hist: newHistory(s, ops),
-		inv: newInvariants(s, proto, p.Servers, ops, p.Checks.InvariantEvery <= 1)}
+		inv: newInvariants(s, proto, p.Servers, ops, p.Checks.InvariantEvery <= 1), wl: wl}
 	if o, ok := wl.(spec.Observer); ok {
 		c.hist.obs = o
 	}
@@ -257,8 +265,10 @@ func (c *cluster) addClients(wl spec.Workload, servers []sim.NodeID) error {
 	if c.proto.ClientNode == nil {
 		setup := &clientSetup{servers: servers, codec: c.proto.Codec, rec: c.hist, cfg: p.Client,
 			think: [2]sim.Duration{p.Workload.ThinkMin, p.Workload.ThinkMax}, startDly: p.Workload.StartAfter, startSpread: p.Workload.StartSpread}
+		c.setup = setup
 		for i := 0; i < p.Workload.Clients; i++ {
 			src := &opSource{w: wl, ops: p.Workload.Ops}
+			c.srcs = append(c.srcs, src)
 			c.clients = append(c.clients, c.s.AddNode(func(sim.NodeID) sim.Node { return &client{setup: setup, src: src} }))
 		}
 		return nil

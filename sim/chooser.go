@@ -302,7 +302,7 @@ func (s *Sim) noteInput(e *event) {
 	if e.kind == evCall {
 		return
 	}
-	n := s.nodes[e.to]
+	n := s.own(s.nodes[e.to])
 	switch e.kind {
 	case evDeliver:
 		if n.up && !n.paused {

@@ -45,6 +45,13 @@ type Disk struct {
 	syncLog []string
 
 	Writes, Syncs uint64 // counters for statistics
+
+	// shared is set while a snapshot of the world shares the maps and
+	// slices above (clone.go): the first change copies them. digest
+	// caches Digest until the next change.
+	shared   bool
+	digest   uint64
+	digested bool
 }
 
 type diskWrite struct {
@@ -69,6 +76,7 @@ func (d *Disk) Write(key string, value []byte) {
 func (d *Disk) Delete(key string) { d.put(key, nil) }
 
 func (d *Disk) put(key string, v []byte) {
+	d.mutate()
 	d.Writes++
 	d.pending[key] = len(d.unsynced)
 	d.unsynced = append(d.unsynced, diskWrite{key: key, value: v})
@@ -90,6 +98,7 @@ func (d *Disk) Read(key string) ([]byte, bool, error) {
 
 // Sync makes every write so far durable.
 func (d *Disk) Sync() {
+	d.mutate()
 	d.Syncs++
 	for _, w := range d.unsynced {
 		d.syncLog = append(d.syncLog, w.key)
@@ -142,6 +151,7 @@ func (d *Disk) Scan(prefix string) []string {
 // crash applies a crash to the disk. keep is how many unsynced writes
 // survive (in write order); if tear is set, the write after them is torn.
 func (d *Disk) crash(keep int, tear bool) {
+	d.mutate()
 	if keep > len(d.unsynced) {
 		keep = len(d.unsynced)
 	}
@@ -211,6 +221,9 @@ func (v durableView) Scan(prefix string) []string {
 // that read the same now and after any crash, which is what an exhaustive
 // search needs of a disk to recognize a state it has seen.
 func (d *Disk) Digest() uint64 {
+	if d.digested {
+		return d.digest
+	}
 	var synced, torn uint64
 	// A sum of per-record digests does not depend on map order.
 	//detlint:ordered the records are combined with +, which is commutative
@@ -229,5 +242,6 @@ func (d *Disk) Digest() uint64 {
 		}
 		h = mix(mix(mix(h, HashString(w.key)), HashBytes(w.value)), del)
 	}
+	d.digest, d.digested = h, true
 	return h
 }

@@ -148,6 +148,15 @@ type Sim struct {
 	chooser Chooser
 	cands   []Candidate
 	candAt  []int // queue positions of cands
+
+	// netSrc and faultSrc are the sources of netRand and faultRand, which
+	// a snapshot copies; factories overrides the nodes' factories in a
+	// snapshot, onCopy hears of every node it copies, and spare holds
+	// slots of a dropped snapshot for its copies to reuse (clone.go).
+	netSrc, faultSrc *rand.PCG
+	factories        []func(NodeID) Node
+	onCopy           func(id NodeID, old, new Node)
+	spare            []*slot
 }
 
 // New returns an empty simulation at time 0.
@@ -164,10 +173,10 @@ func New(cfg Config) (*Sim, error) {
 	s := &Sim{
 		cfg:       cfg,
 		transport: Direct{Latency: Millisecond},
-		netRand:   NewStream(cfg.Seed, domainNetwork, 0, 0),
-		faultRand: NewStream(cfg.Seed, domainFaults, 0, 0),
 		lastNode:  -1,
 	}
+	s.netRand, s.netSrc = newStream(cfg.Seed, domainNetwork, 0, 0)
+	s.faultRand, s.faultSrc = newStream(cfg.Seed, domainFaults, 0, 0)
 	s.tr.hash = splitmix64(cfg.Seed)
 	s.tr.w = cfg.Trace
 	if cfg.TraceTail > 0 {
@@ -414,6 +423,8 @@ func (s *Sim) step(e *event) bool {
 		if !n.up || e.inc != n.incarnation || !t.armed || t.gen != e.a {
 			return false
 		}
+		n = s.own(n) // a snapshot may share the node (clone.go)
+		t = &n.timers[e.tag]
 		if n.paused {
 			n.deferred = append(n.deferred, *e)
 			return false
@@ -428,7 +439,7 @@ func (s *Sim) step(e *event) bool {
 		s.flush(n)
 		return true
 	case evDeliver:
-		n := s.nodes[e.to]
+		n := s.own(s.nodes[e.to])
 		if n.up && n.paused {
 			n.deferred = append(n.deferred, *e)
 			return false

@@ -57,6 +57,10 @@ type slot struct {
 	// inputs digests what this incarnation handled, under a chooser only
 	// (Sim.InputDigest).
 	inputs uint64
+
+	// shared is set once a snapshot shares the slot (clone.go): it is
+	// never changed again, and a Sim that changes it copies it first.
+	shared bool
 }
 
 type timerState struct {
@@ -119,7 +123,7 @@ func (s *Sim) Drift(id NodeID) int64 { return s.slot(id).clk.driftPPM }
 // Start boots a node for the first time. It reports false if the node was
 // already started.
 func (s *Sim) Start(id NodeID) bool {
-	n := s.slot(id)
+	n := s.own(s.slot(id))
 	if n.started {
 		return false
 	}
@@ -132,7 +136,7 @@ func (s *Sim) Start(id NodeID) bool {
 // Restart boots a crashed node as a new incarnation built from its disk
 // alone. It reports false if the node is up or was never started.
 func (s *Sim) Restart(id NodeID) bool {
-	n := s.slot(id)
+	n := s.own(s.slot(id))
 	if n.up || !n.started {
 		return false
 	}
@@ -147,7 +151,8 @@ func (s *Sim) boot(n *slot) {
 	n.up = true
 	n.paused = false
 	n.timers = [MaxTimerTags]timerState{}
-	n.env = &nodeEnv{slot: n, inc: n.incarnation, rng: NewStream(s.cfg.Seed, domainNode, uint64(n.id), uint64(n.incarnation))}
+	n.env = &nodeEnv{slot: n, inc: n.incarnation}
+	n.env.rng, n.env.src = newStream(s.cfg.Seed, domainNode, uint64(n.id), uint64(n.incarnation))
 	n.node = n.factory(n.id)
 	n.namer, _ = n.node.(TimerNamer)
 	if s.chooser != nil {
@@ -167,7 +172,7 @@ func (s *Sim) Crash(id NodeID) bool { return s.CrashWith(id, DiskLoseUnsynced) }
 // CrashWith crashes a node with the given fate for its unsynced writes; the
 // size of a surviving prefix is drawn from the fault stream.
 func (s *Sim) CrashWith(id NodeID, fate DiskFate) bool {
-	n := s.slot(id)
+	n := s.own(s.slot(id))
 	if !n.up {
 		return false
 	}
@@ -202,7 +207,7 @@ func (s *Sim) CrashWith(id NodeID, fate DiskFate) bool {
 // order, until Resume. Its clock keeps running. It reports false if the node
 // is down or already paused.
 func (s *Sim) Pause(id NodeID) bool {
-	n := s.slot(id)
+	n := s.own(s.slot(id))
 	if !n.up || n.paused {
 		return false
 	}
@@ -214,7 +219,7 @@ func (s *Sim) Pause(id NodeID) bool {
 // Resume ends a pause; everything that waited is handled now, in the order
 // it came due. It reports false if the node was not paused.
 func (s *Sim) Resume(id NodeID) bool {
-	n := s.slot(id)
+	n := s.own(s.slot(id))
 	if !n.paused {
 		return false
 	}
@@ -235,7 +240,7 @@ func (s *Sim) Resume(id NodeID) bool {
 // Pending timers keep their local deadlines, so a clock stepped forward fires
 // them early in true time. Drift must be within (-1e6, 1e6).
 func (s *Sim) SetClock(id NodeID, skew Duration, driftPPM int64) {
-	n := s.slot(id)
+	n := s.own(s.slot(id))
 	if driftPPM <= -1_000_000 || driftPPM >= 1_000_000 {
 		panic(fmt.Sprintf("sim: drift %d ppm for %v out of range", driftPPM, id))
 	}
@@ -266,6 +271,7 @@ type nodeEnv struct {
 	slot *slot
 	inc  uint32
 	rng  *rand.Rand
+	src  *rand.PCG // rng's source, which a snapshot copies
 }
 
 func (e *nodeEnv) live() *slot {

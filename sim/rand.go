@@ -25,7 +25,15 @@ func splitmix64(x uint64) uint64 {
 // NewStream returns the random stream for (seed, domain, a, b). Streams with
 // different arguments are independent for all practical purposes.
 func NewStream(seed, domain, a, b uint64) *rand.Rand {
+	r, _ := newStream(seed, domain, a, b)
+	return r
+}
+
+// newStream is NewStream with its source, which a snapshot of the world
+// copies (Sim.Clone): a Rand does not hand out its source.
+func newStream(seed, domain, a, b uint64) (*rand.Rand, *rand.PCG) {
 	hi := splitmix64(seed ^ splitmix64(domain))
 	lo := splitmix64(hi ^ splitmix64(a<<32^b^0x5bd1e995))
-	return rand.New(rand.NewPCG(hi, lo))
+	src := rand.NewPCG(hi, lo)
+	return rand.New(src), src
 }

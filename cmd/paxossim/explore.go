@@ -16,7 +16,7 @@ import (
 
 const exploreSynopsis = `usage: paxossim explore -protocol NAME [-mutant M] [-servers N] [-clients N] [-ops N]
        [-max-round R] [-timers N] [-drops N] [-dups N] [-crashes N] [-client-timers] [-no-layers] [-progress]
-       [-max-depth N] [-max-states N] [-seed S] [-out DIR]
+       [-max-depth N] [-max-states N] [-no-snapshots] [-seed S] [-out DIR]
 
 Explores every order of events of a tiny configuration over the real node
 code, breadth first, with time abstracted away: any pending message may be
@@ -58,7 +58,8 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	progress := fs.Bool("progress", false, "also fail if no path within the bounds lets every client finish (bounded liveness)")
 	noLayers := fs.Bool("no-layers", false, "leave a layered protocol's layer histories out of the checks and the state (far fewer states)")
 	maxDepth := fs.Int("max-depth", 0, "stop paths at this length (0: no bound)")
-	maxStates := fs.Int("max-states", 2_000_000, "stop after this many unique states (0: no bound; the frontier holds every unexpanded state's path, about a kilobyte each)")
+	maxStates := fs.Int("max-states", 2_000_000, "stop after this many unique states (0: no bound; the search holds some 100 bytes per state seen, and the heap may grow to a few times that)")
+	noSnapshots := fs.Bool("no-snapshots", false, "re-execute every state's path from the start instead of copying worlds (what a protocol whose nodes cannot be copied gets)")
 	out := fs.String("out", "", "write the counterexample's params.json under `DIR` (default: a new temporary directory)")
 	if code, ok := fs.parse(args, false, stdout, stderr); !ok {
 		return code
@@ -87,7 +88,8 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return usageErrorf(stderr, "explore", "%v", err)
 	}
 	cfg := explore.Config{Params: p, MaxRound: *maxRound, Timers: *timers, Drops: *drops, Dups: *dups, Crashes: *crashes,
-		ClientTimers: *clientTimers, NoLayers: *noLayers, Progress: *progress, MaxDepth: *maxDepth, MaxStates: *maxStates}
+		ClientTimers: *clientTimers, NoLayers: *noLayers, Progress: *progress, MaxDepth: *maxDepth, MaxStates: *maxStates,
+		NoSnapshots: *noSnapshots}
 	last := time.Now()
 	cfg.OnProgress = func(r explore.Result) {
 		if time.Since(last) >= 5*time.Second {
@@ -105,6 +107,12 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		p.Protocol, p.Mutant, p.Servers, p.Workload.Clients, p.Workload.Ops, p.Seed, *maxRound, *timers, *drops, *dups, *crashes)
 	fmt.Fprintf(w, "states=%d transitions=%d depth=%d pruned=%d finished=%v steps=%d wall=%v states/s=%.0f\n",
 		res.States, res.Transitions, res.Depth, res.Pruned, res.Finished, res.Steps, res.Wall.Round(1e6), res.StatesPerSecond())
+	switch {
+	case res.Snapshots:
+		fmt.Fprintf(w, "snapshots: %d worlds copied, %d choices taken again\n", res.Clones, res.Redone)
+	case res.Fallback != "":
+		fmt.Fprintf(w, "re-executed every path: %s\n", res.Fallback)
+	}
 	v := res.Violation
 	if v == nil {
 		if !res.Complete {

@@ -1,0 +1,38 @@
+package sim
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCloneFollowsFields: Sim.CloneInto, Sim.own and Disk.share copy these
+// structs field by field (clone.go), deep where a field is a slice or map
+// a world changes. A field added to one of them must be copied there too,
+// or be known safe to share: update clone.go, then this list.
+func TestCloneFollowsFields(t *testing.T) {
+	names := func(v any) []string {
+		ty := reflect.TypeOf(v)
+		out := make([]string, ty.NumField())
+		for i := range out {
+			out[i] = ty.Field(i).Name
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		v    any
+		want []string
+	}{
+		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare"}},
+		{slot{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "timers", "outbox", "deferred", "inputs", "shared"}},
+		{nodeEnv{}, []string{"slot", "inc", "rng", "src"}},
+		{Disk{}, []string{"synced", "torn", "unsynced", "pending", "syncLog", "Writes", "Syncs", "shared", "digest", "digested"}},
+		{queue{}, []string{"keys", "slots", "free"}},
+		{tracer{}, []string{"hash", "count", "w", "tail", "tailPos", "buf"}},
+		{Script{}, []string{"choices", "next"}},
+		{PCT{}, []string{"window", "prio", "change", "next", "count"}},
+	} {
+		require.Equal(t, tc.want, names(tc.v), "%T changed: update its copy in clone.go, then this list", tc.v)
+	}
+}
