@@ -1,11 +1,11 @@
 package network
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/paxossim/paxossim/internal/fieldlist"
 	"github.com/paxossim/paxossim/sim"
 )
 
@@ -13,16 +13,8 @@ import (
 // field (clone.go). A field added to one of them must be copied there too,
 // or be known safe to share: update clone.go, then this list.
 func TestCloneFollowsFields(t *testing.T) {
-	names := func(v any) []string {
-		ty := reflect.TypeOf(v)
-		out := make([]string, ty.NumField())
-		for i := range out {
-			out[i] = ty.Field(i).Name
-		}
-		return out
-	}
-	require.Equal(t, []string{"s", "cfg", "n", "servers", "links"}, names(Network{}))
-	require.Equal(t, []string{"stats", "lastAt", "epoch", "cut", "clogged", "clogGen", "held"}, names(link{}))
+	require.Equal(t, []string{"s", "cfg", "n", "servers", "links"}, fieldlist.Names(Network{}))
+	require.Equal(t, []string{"stats", "lastAt", "epoch", "cut", "clogged", "clogGen", "held"}, fieldlist.Names(link{}))
 }
 
 // TestCloneIsIndependent: a copied network's links, statistics and held

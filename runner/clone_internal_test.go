@@ -3,26 +3,16 @@ package runner
 import (
 	"encoding/json"
 	"math/rand/v2"
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/paxossim/paxossim/internal/fieldlist"
 	"github.com/paxossim/paxossim/replica/multipaxos"
 	"github.com/paxossim/paxossim/sim"
 	"github.com/paxossim/paxossim/spec"
 	"github.com/paxossim/paxossim/spec/kv"
 )
-
-// fieldNames lists a struct type's fields.
-func fieldNames(v any) []string {
-	t := reflect.TypeOf(v)
-	out := make([]string, t.NumField())
-	for i := range out {
-		out[i] = t.Field(i).Name
-	}
-	return out
-}
 
 // TestCloneFollowsFields: World.CloneInto copies these structs field by
 // field (clone.go), deep where a field is a slice or map the world
@@ -46,7 +36,7 @@ func TestCloneFollowsFields(t *testing.T) {
 		{opSource{}, []string{"w", "ops", "issued"}},
 		{client{}, []string{"setup", "src", "env", "seqBase", "n", "target", "cur", "seq", "outstanding", "attempts", "redirects", "done", "stats"}},
 	} {
-		require.Equal(t, tc.want, fieldNames(tc.v), "%T changed: update its copy in clone.go, then this list", tc.v)
+		require.Equal(t, tc.want, fieldlist.Names(tc.v), "%T changed: update its copy in clone.go, then this list", tc.v)
 	}
 }
 

@@ -1,10 +1,11 @@
 package sim
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/internal/fieldlist"
 )
 
 // TestCloneFollowsFields: Sim.CloneInto, Sim.own and Disk.share copy these
@@ -12,14 +13,6 @@ import (
 // a world changes. A field added to one of them must be copied there too,
 // or be known safe to share: update clone.go, then this list.
 func TestCloneFollowsFields(t *testing.T) {
-	names := func(v any) []string {
-		ty := reflect.TypeOf(v)
-		out := make([]string, ty.NumField())
-		for i := range out {
-			out[i] = ty.Field(i).Name
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		v    any
 		want []string
@@ -33,6 +26,6 @@ func TestCloneFollowsFields(t *testing.T) {
 		{Script{}, []string{"choices", "next"}},
 		{PCT{}, []string{"window", "prio", "change", "next", "count"}},
 	} {
-		require.Equal(t, tc.want, names(tc.v), "%T changed: update its copy in clone.go, then this list", tc.v)
+		require.Equal(t, tc.want, fieldlist.Names(tc.v), "%T changed: update its copy in clone.go, then this list", tc.v)
 	}
 }

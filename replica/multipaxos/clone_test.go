@@ -1,10 +1,11 @@
 package multipaxos
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/internal/fieldlist"
 )
 
 // TestCloneFollowsFields: Replica.Clone copies the replica field by field,
@@ -12,14 +13,6 @@ import (
 // field added to one of these structs must be copied there too, or be
 // known safe to share: update clone.go, then this list.
 func TestCloneFollowsFields(t *testing.T) {
-	names := func(v any) []string {
-		ty := reflect.TypeOf(v)
-		out := make([]string, ty.NumField())
-		for i := range out {
-			out[i] = ty.Field(i).Name
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		v    any
 		want []string
@@ -31,6 +24,6 @@ func TestCloneFollowsFields(t *testing.T) {
 		{leaseState{}, []string{"grantUntil", "grantSent", "lastSent", "waitUntil", "readyFrom", "held", "restoredUntil", "restored", "cov"}},
 		{entry{}, []string{"cmd", "vote", "voteCmd", "committed", "proposed", "acks", "sentTick", "resent"}},
 	} {
-		require.Equal(t, tc.want, names(tc.v), "%T changed: update Replica.Clone, then this list", tc.v)
+		require.Equal(t, tc.want, fieldlist.Names(tc.v), "%T changed: update Replica.Clone, then this list", tc.v)
 	}
 }

@@ -1,10 +1,11 @@
 package paxos
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paxossim/paxossim/internal/fieldlist"
 )
 
 // TestCloneFollowsFields: Server.Clone copies the server field by field,
@@ -13,14 +14,6 @@ import (
 // be copied there too, or be known safe to share: update clone.go, then
 // this list.
 func TestCloneFollowsFields(t *testing.T) {
-	names := func(v any) []string {
-		ty := reflect.TypeOf(v)
-		out := make([]string, ty.NumField())
-		for i := range out {
-			out[i] = ty.Field(i).Name
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		v    any
 		want []string
@@ -32,6 +25,6 @@ func TestCloneFollowsFields(t *testing.T) {
 		{paxos{}, []string{"n", "rc", "upper", "active", "waiting", "id", "v0", "k", "learned"}},
 		{events{}, []string{"log", "next"}},
 	} {
-		require.Equal(t, tc.want, names(tc.v), "%T changed: update Server.Clone, then this list", tc.v)
+		require.Equal(t, tc.want, fieldlist.Names(tc.v), "%T changed: update Server.Clone, then this list", tc.v)
 	}
 }
