@@ -16,9 +16,11 @@
 // clients can); any other protocol's states are reached by re-executing
 // their path of choices from the start, which counts the same states, only
 // slower. A state is recognized by a fingerprint: per node, whether it is
-// up, its incarnation, its disk (sim.Disk.Digest) and its state, which a
-// protocol's node gives by a Fingerprint() uint64 method (single-decree
-// Paxos and MultiPaxos have one) and any other node falls back to the
+// up, its incarnation, its disk (sim.Disk.Digest) and its state
+// (sim.Sim.NodeFingerprint), which a protocol's node gives by a
+// Fingerprint() uint64 method (sim.Fingerprinter: single-decree Paxos and
+// MultiPaxos have one; it is cached until the node runs again) and any
+// other node falls back to the
 // digest of everything its incarnation handled (sim.Sim.InputDigest: sound, but it tells apart states that
 // reached the same node state by different inputs); the events pending (a
 // multiset: latency is abstracted away, so any pending event may run
@@ -231,9 +233,11 @@ type explorer struct {
 	snap     *snapshots // the snapshot search's state, when it copies worlds
 	one      oneChoice  // apply's chooser
 	// scratch
-	times   []int64
-	hs      stateHistories
-	pending uint64
+	times []int64
+	hs    stateHistories
+	// choiceBuf is the memory of the last choices listed: a search
+	// expands one state at a time, and keeps no state's choices.
+	choiceBuf []choice
 }
 
 func newExplorer(cfg Config) (*explorer, error) {
@@ -279,7 +283,7 @@ func newExplorer(cfg Config) (*explorer, error) {
 // returns the world at its end.
 func (e *explorer) world(path []sim.Choice) (*runner.World, *runner.Failure, error) {
 	sc := sim.NewScript(path)
-	w, err := runner.NewWorld(e.cfg.Params, sc, runner.Options{})
+	w, err := runner.NewWorld(e.cfg.Params, sc, runner.Options{DiscardLayers: e.cfg.NoLayers})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -351,17 +355,35 @@ func (e *explorer) step(w *runner.World, ch choice) (outcome, error) {
 
 // stateHistories is a state's client and layer histories with their
 // digests, made once for both the state's verdict and its fingerprint.
+// The client history is digested again only when it changed
+// (runner.World.HistoryMemo), and read only when its verdict is not
+// cached.
 type stateHistories struct {
-	ops          []spec.Operation
+	w            *runner.World
+	ops          []spec.Operation // w's history once haveOps
+	haveOps      bool
 	digest       uint64
 	layers       []runner.LayerHistory // nil with Config.NoLayers
 	layerDigests []uint64
 }
 
+// operations is the client history.
+func (h *stateHistories) operations() []spec.Operation {
+	if !h.haveOps {
+		h.ops, h.haveOps = h.w.HistoryInto(h.ops), true
+	}
+	return h.ops
+}
+
 func (e *explorer) histories(w *runner.World) *stateHistories {
 	h := &e.hs
-	h.ops = w.History()
-	h.digest = e.historyDigest(h.ops)
+	h.w, h.haveOps = w, false
+	if d, ok := w.HistoryMemo(); ok {
+		h.digest = d
+	} else {
+		h.digest = e.historyDigest(h.operations())
+		w.SetHistoryMemo(h.digest)
+	}
 	h.layers, h.layerDigests = nil, h.layerDigests[:0]
 	if !e.cfg.NoLayers {
 		h.layers = w.Layers()
@@ -543,6 +565,10 @@ type oneChoice struct {
 
 func (*oneChoice) Window() sim.Duration { return -1 }
 
+// Preset implements sim.PresetChooser: the kernel need not list the
+// candidates for the one choice.
+func (o *oneChoice) Preset() (sim.Choice, bool) { return o.Choose(nil, nil), true }
+
 func (o *oneChoice) Choose(_ *sim.Sim, cands []sim.Candidate) sim.Choice {
 	if o.made {
 		// Run stops after the first step; a second choice is a bug.
@@ -563,10 +589,13 @@ type choice struct {
 }
 
 // choices lists what may happen next in w, whose path spent sp.
-func (e *explorer) choices(w *runner.World, sp spent) []choice {
+func (e *explorer) choices(w *runner.World, sp spent) []choice { return e.choicesInto(nil, w, sp) }
+
+// choicesInto is choices into buf's memory.
+func (e *explorer) choicesInto(buf []choice, w *runner.World, sp spent) []choice {
 	s := w.Sim()
 	cands := s.Candidates()
-	var out []choice
+	out := buf[:0]
 	add := func(kind sim.ChoiceKind, i int, after spent) {
 		out = append(out, choice{Choice: sim.Choice{Kind: kind, Index: i}, spent: after})
 	}
@@ -635,9 +664,6 @@ func (e *explorer) beyondBound(w *runner.World) bool {
 	return false
 }
 
-// fingerprinter is a node that digests its own state.
-type fingerprinter interface{ Fingerprint() uint64 }
-
 // fingerprint digests the state of w (see the package doc) and the budgets
 // its path spent.
 func (e *explorer) fingerprint(w *runner.World, sp spent) uint64 {
@@ -649,39 +675,19 @@ func (e *explorer) fingerprintWith(w *runner.World, sp spent, hs *stateHistories
 	h := sim.Mix(uint64(e.nodes))
 	for id := 0; id < e.nodes; id++ {
 		n := sim.NodeID(id)
-		node := s.Node(n)
-		state := uint64(0)
-		switch fp, ok := node.(fingerprinter); {
-		case node == nil:
-		case ok:
-			state = fp.Fingerprint()
-		default:
-			state = s.InputDigest(n)
-		}
+		state := s.NodeFingerprint(n)
 		up := uint64(0)
-		if node != nil {
+		if s.Node(n) != nil {
 			up = 1
 		}
 		h = sim.Mix(h, up, uint64(s.Incarnation(n)), state, s.Disk(n).Digest())
 	}
-	e.pending = 0
-	s.EachPending(e.addPending)
-	h = sim.Mix(h, e.pending, w.CheckerDigest(), hs.digest,
+	h = sim.Mix(h, s.PendingDigest(), w.CheckerDigest(), hs.digest,
 		uint64(sp.drops), uint64(sp.dups), uint64(sp.crashes), uint64(sp.timers))
 	for i, l := range hs.layers {
 		h = sim.Mix(h, sim.HashString(l.Name), hs.layerDigests[i])
 	}
 	return h
-}
-
-// addPending adds a pending event to the multiset digest of the pending
-// events (a sum, which the order they are visited in does not change).
-func (e *explorer) addPending(c *sim.Candidate) {
-	if c.Kind == sim.EventTimer {
-		e.pending += sim.Mix(2, uint64(uint32(c.To)), uint64(c.Tag))
-	} else {
-		e.pending += sim.Mix(1, uint64(uint32(c.From)), uint64(uint32(c.To)), c.Msg.Digest())
-	}
 }
 
 // historyDigest digests a history up to the order of its events: the
@@ -735,7 +741,7 @@ const maxCachedValues = 1 << 16
 func (e *explorer) judge(w *runner.World) *runner.Failure { return e.judgeHistories(e.histories(w)) }
 
 func (e *explorer) judgeHistories(h *stateHistories) *runner.Failure {
-	if f := e.judgeOne(e.model, h.ops, 0, h.digest, func(expl string) *runner.Failure {
+	if f := e.judgeOne(e.model, h.operations, 0, h.digest, func(expl string) *runner.Failure {
 		return &runner.Failure{Check: runner.CheckLinearizability, Fact: expl}
 	}); f != nil {
 		return f
@@ -746,7 +752,7 @@ func (e *explorer) judgeHistories(h *stateHistories) *runner.Failure {
 			return &runner.Failure{Check: runner.CheckSetup, Fact: fmt.Sprintf("protocol %s has no layer %q", e.proto.Name, l.Name)}
 		}
 		name := l.Name
-		if f := e.judgeOne(e.proto.Layers[i].Model, l.Ops, sim.HashString(name), h.layerDigests[li], func(expl string) *runner.Failure {
+		if f := e.judgeOne(e.proto.Layers[i].Model, func() []spec.Operation { return l.Ops }, sim.HashString(name), h.layerDigests[li], func(expl string) *runner.Failure {
 			return &runner.Failure{Check: runner.CheckLayer, Fact: fmt.Sprintf("layer %s: %s", name, expl)}
 		}); f != nil {
 			return f
@@ -755,12 +761,13 @@ func (e *explorer) judgeHistories(h *stateHistories) *runner.Failure {
 	return nil
 }
 
-func (e *explorer) judgeOne(m spec.Model, ops []spec.Operation, salt, digest uint64, fail func(string) *runner.Failure) *runner.Failure {
+// judgeOne judges the history ops returns, unless its verdict is cached.
+func (e *explorer) judgeOne(m spec.Model, ops func() []spec.Operation, salt, digest uint64, fail func(string) *runner.Failure) *runner.Failure {
 	key := sim.Mix(salt, digest)
 	if f, ok := e.verdicts[key]; ok {
 		return f
 	}
-	r := lincheck.Judge(m, ops, lincheck.Options{Budget: e.budget})
+	r := lincheck.Judge(m, ops(), lincheck.Options{Budget: e.budget})
 	var f *runner.Failure
 	switch r.Verdict {
 	case lincheck.Violation:

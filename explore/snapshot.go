@@ -132,8 +132,11 @@ func (e *explorer) runSnapshots(root *runner.World, first outcome) error {
 	return nil
 }
 
-// drop hands a world that will never be used again to the pool.
+// drop hands a world that will never be used again to the pool. It is
+// released at once, so that the worlds it shared nodes with change them
+// without copying them.
 func (e *explorer) drop(w *runner.World) {
+	w.Release()
 	if len(e.snap.pool) < maxPool {
 		e.snap.pool = append(e.snap.pool, w)
 	}
@@ -150,7 +153,9 @@ func (e *explorer) expandSnapshot(r ref) error {
 	if int(child) == len(e.snap.levels) {
 		e.snap.levels = append(e.snap.levels, nil)
 	}
-	choices := e.choices(w, e.snap.levels[r.depth][r.i].spent)
+	// Nothing below lists choices again before the loop ends.
+	choices := e.choicesInto(e.choiceBuf, w, e.snap.levels[r.depth][r.i].spent)
+	e.choiceBuf = choices
 	for i, ch := range choices {
 		cw := w // the last choice takes the state's own world
 		if i < len(choices)-1 {
@@ -263,6 +268,15 @@ func (e *explorer) redo(w *runner.World, c sim.Choice) error {
 	if f != nil {
 		return fmt.Errorf("explore: taking %v again failed %v, which it passed the first time: the world's copy differs from the world", c, f)
 	}
+	// The world is copied next, once per choice: the node that ran and
+	// the messages it sent are digested now, while the world holds them
+	// alone, so that the copies share the cached digests
+	// (sim.Sim.NodeFingerprint, sim.Sim.PendingDigest).
+	s := w.Sim()
+	if id, ok := s.LastStepNode(); ok {
+		s.NodeFingerprint(id)
+	}
+	s.PendingDigest()
 	return nil
 }
 

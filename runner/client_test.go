@@ -282,9 +282,9 @@ func TestClientSeqGrowsAcrossRestarts(t *testing.T) {
 	}
 	require.Equal(t, 4, r.src.issued, "the stream resumed: operations 3 and 4 of 10")
 	var seqs []uint64
-	for k := range r.setup.rec.open {
-		require.Equal(t, me, k.client)
-		seqs = append(seqs, k.seq)
+	for _, o := range r.setup.rec.open {
+		require.Equal(t, me, o.key.client)
+		seqs = append(seqs, o.key.seq)
 	}
 	require.ElementsMatch(t, []uint64{2, 1<<32 + 1, 2<<32 + 1}, seqs, "the unanswered operations stay open")
 	require.Equal(t, 1, r.setup.rec.completed)

@@ -37,6 +37,15 @@ type WorkloadCloner interface {
 // a liveness phase (the heal is one too), or what the kernel refuses
 // (sim.Sim.CloneCheck: a server that does not implement sim.Cloner).
 func (w *World) CloneCheck() error {
+	if err := w.cloneCheckRunner(); err != nil {
+		return err
+	}
+	return w.c.s.CloneCheck()
+}
+
+// cloneCheckRunner is CloneCheck without the kernel's part, which
+// sim.Sim.CloneInto makes itself.
+func (w *World) cloneCheckRunner() error {
 	c := w.c
 	if c.proto.ClientNode != nil {
 		return fmt.Errorf("%w: protocol %s has its own client node, which records through closures over its world", sim.ErrNotCloneable, c.proto.Name)
@@ -54,7 +63,7 @@ func (w *World) CloneCheck() error {
 			}
 		}
 	}
-	return c.s.CloneCheck()
+	return nil
 }
 
 // Clone implements sim.Cloner. The copy shares the original's setup and
@@ -93,8 +102,8 @@ func (w *World) Clone() (*World, error) { return w.CloneInto(nil) }
 // CloneInto is Clone into dst, a world that will never be used again (a
 // snapshot a search dropped), whose memory it reuses; nil makes a new one.
 func (w *World) CloneInto(dst *World) (*World, error) {
-	if err := w.CloneCheck(); err != nil {
-		return nil, err
+	if err := w.cloneCheckRunner(); err != nil {
+		return nil, err // the kernel's part is sim.Sim.CloneInto's
 	}
 	if dst == w {
 		return nil, fmt.Errorf("%w: a world cannot be copied into itself", sim.ErrNotCloneable)
@@ -160,6 +169,12 @@ func (w *World) CloneInto(dst *World) (*World, error) {
 	n.layers = c.layers.cloneInto(old.layers, s)
 	return dst, nil
 }
+
+// Release tells the world that it will never run again: its memory is
+// only to be reused by CloneInto. The node slots it shared with its
+// snapshots count one holder fewer (sim.Sim.Release), so that the last
+// holder changes them without copying them.
+func (w *World) Release() { w.c.s.Release() }
 
 // clientIndex is the index of client id in c.clients, or -1 for a server.
 func (c *cluster) clientIndex(id sim.NodeID) int {
@@ -251,16 +266,15 @@ func (c *cluster) cloneWorkload() (spec.Workload, error) {
 
 func (h *history) cloneInto(dst *history, wl spec.Workload) *history {
 	var ops []spec.Operation
-	var open map[opKey]int
+	var open []openOp
 	if dst != nil {
-		ops, open = dst.ops[:0], dst.open
+		ops, open = dst.ops[:0], dst.open[:0]
 	} else {
 		dst = &history{}
 	}
-	open = copyMap(open, h.open)
 	*dst = *h
 	dst.ops = append(ops, h.ops...)
-	dst.open = open
+	dst.open = append(open, h.open...)
 	dst.obs = nil
 	if o, ok := wl.(spec.Observer); ok {
 		dst.obs = o

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/paxossim/paxossim/sim"
 	"github.com/paxossim/paxossim/spec"
@@ -13,9 +14,12 @@ import (
 // return at the end of the history, so the checker lets it take effect at
 // any time after its call, or not at all.
 type history struct {
-	s    *sim.Sim
-	ops  []spec.Operation
-	open map[opKey]int // (client, seq) -> index into ops
+	s   *sim.Sim
+	ops []spec.Operation
+	// open lists the operations not yet returned: a few (one per client
+	// at most, in practice), so a list, which a snapshot copies faster
+	// than a map.
+	open []openOp
 	// completed counts returned operations.
 	completed int
 	// obs is the workload, when it wants to see outputs.
@@ -23,6 +27,10 @@ type history struct {
 	// last is the time of the last call or return recorded: each gets a
 	// time strictly after it (see at).
 	last int64
+	// memo is what a driver stored for this history (World.SetHistoryMemo),
+	// valid while memoOK: every call and return clears it.
+	memo   uint64
+	memoOK bool
 }
 
 type opKey struct {
@@ -30,16 +38,33 @@ type opKey struct {
 	seq    uint64
 }
 
+// openOp is an open operation and its index in history.ops.
+type openOp struct {
+	key opKey
+	i   int
+}
+
+// find returns the position of k in h.open, or -1.
+func (h *history) find(k opKey) int {
+	for j := range h.open {
+		if h.open[j].key == k {
+			return j
+		}
+	}
+	return -1
+}
+
 func newHistory(s *sim.Sim, ops int) *history {
-	return &history{s: s, ops: make([]spec.Operation, 0, ops), open: make(map[opKey]int, 8), last: -1}
+	return &history{s: s, ops: make([]spec.Operation, 0, ops), open: make([]openOp, 0, 8), last: -1}
 }
 
 func (h *history) invoke(client sim.NodeID, seq uint64, input any) {
 	k := opKey{client, seq}
-	if _, dup := h.open[k]; dup {
+	if h.find(k) >= 0 {
 		panic(fmt.Sprintf("history: %v invoked seq %d twice", client, seq))
 	}
-	h.open[k] = len(h.ops)
+	h.open = append(h.open, openOp{key: k, i: len(h.ops)})
+	h.memoOK = false
 	h.ops = append(h.ops, spec.Operation{
 		Client: int(client),
 		Input:  input,
@@ -64,11 +89,13 @@ func (h *history) at() int64 {
 
 func (h *history) complete(client sim.NodeID, seq uint64, output any) {
 	k := opKey{client, seq}
-	i, ok := h.open[k]
-	if !ok {
+	j := h.find(k)
+	if j < 0 {
 		panic(fmt.Sprintf("history: %v returned seq %d that is not open", client, seq))
 	}
-	delete(h.open, k)
+	i := h.open[j].i
+	h.memoOK = false
+	h.open = slices.Delete(h.open, j, j+1)
 	op := &h.ops[i]
 	op.Output = output
 	op.Return = h.at()
@@ -81,8 +108,12 @@ func (h *history) complete(client sim.NodeID, seq uint64, output any) {
 // operations returns the history with every open operation closed as
 // Unknown at end.
 func (h *history) operations(end sim.Time) []spec.Operation {
-	out := make([]spec.Operation, len(h.ops))
-	copy(out, h.ops)
+	return h.operationsInto(nil, end)
+}
+
+// operationsInto is operations into buf's memory.
+func (h *history) operationsInto(buf []spec.Operation, end sim.Time) []spec.Operation {
+	out := append(buf[:0], h.ops...)
 	for i := range out {
 		if out[i].Return < 0 {
 			out[i].Return = max(int64(end), h.last) + 1

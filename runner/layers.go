@@ -38,6 +38,8 @@ type layers struct {
 	// look concurrent.
 	last    int64
 	failure *Failure
+	// discard drains events without recording them (Options.DiscardLayers).
+	discard bool
 }
 
 type layerView struct {
@@ -120,6 +122,9 @@ func (l *layers) record(id sim.NodeID, inc uint32, ev protocol.LayerEvent) {
 		l.fail("n%d reported an event of layer %q, which protocol %s does not declare", id, ev.Layer, l.proto.Name)
 		return
 	}
+	if l.discard {
+		return
+	}
 	l.last = max(int64(l.s.Now()), l.last+1)
 	key := layerCall{layer: li, server: id, inc: inc, call: ev.Call}
 	h := &l.hist[li]
@@ -142,6 +147,20 @@ func (l *layers) record(id sim.NodeID, inc uint32, ev protocol.LayerEvent) {
 	default:
 		l.fail("n%d reported a %s event of kind %d", id, ev.Layer, ev.Kind)
 	}
+}
+
+// discardHistories forgets the histories recorded so far and records no
+// more (Options.DiscardLayers): a driver that does not look at them then
+// copies none with each world.
+func (l *layers) discardHistories() {
+	if l == nil {
+		return
+	}
+	l.discard = true
+	for i := range l.hist {
+		l.hist[i].Ops = nil
+	}
+	clear(l.open)
 }
 
 func (l *layers) fail(format string, args ...any) {

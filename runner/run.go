@@ -67,6 +67,13 @@ type Options struct {
 	Checked bool
 	// StepsMax overrides the kernel's step budget (0: the kernel's default).
 	StepsMax int64
+	// DiscardLayers drains the servers' layer events without recording
+	// the layer histories (World only): a driver that neither checks them
+	// nor tells states apart by them (an exhaustive search with
+	// explore.Config.NoLayers) then copies no growing histories with each
+	// world. An event of a layer the protocol does not declare still
+	// fails the run.
+	DiscardLayers bool
 	// withoutVoteChecks leaves the chosen and divergence checks out. Only
 	// the benchmark that measures what they cost sets it (export_test.go):
 	// no run a person makes can turn a check off.
@@ -449,8 +456,8 @@ func (c *cluster) allClientsDone() bool {
 // longer than bound since the later of its call and the heal.
 func (c *cluster) stalled(now sim.Time, bound sim.Duration) *Failure {
 	var late []int // indexes into the history
-	//detlint:ordered the indexes are sorted below
-	for _, i := range c.hist.open {
+	for _, o := range c.hist.open {
+		i := o.i
 		op := c.hist.ops[i]
 		since := max(sim.Time(op.Call), c.p.HealAt)
 		if now.Sub(since) > bound {

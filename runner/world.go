@@ -30,6 +30,9 @@ func NewWorld(p Params, ch sim.Chooser, opts Options) (*World, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.DiscardLayers {
+		c.layers.discardHistories()
+	}
 	return &World{c: c}, nil
 }
 
@@ -60,6 +63,21 @@ func (w *World) Check() *Failure {
 // History is the client history so far, open operations closed as Unknown
 // after now.
 func (w *World) History() []spec.Operation { return w.c.hist.operations(w.c.s.Now()) }
+
+// HistoryInto is History into buf's memory: a driver that looks at the
+// history after every step need not allocate it each time.
+func (w *World) HistoryInto(buf []spec.Operation) []spec.Operation {
+	return w.c.hist.operationsInto(buf, w.c.s.Now())
+}
+
+// HistoryMemo returns the value the driver last stored with
+// SetHistoryMemo, if the client history has not changed since (no call,
+// no return; a snapshot keeps it): a driver that digests the history
+// after every step digests it again only when it changed.
+func (w *World) HistoryMemo() (uint64, bool) { return w.c.hist.memo, w.c.hist.memoOK }
+
+// SetHistoryMemo stores v for HistoryMemo until the history changes.
+func (w *World) SetHistoryMemo(v uint64) { w.c.hist.memo, w.c.hist.memoOK = v, true }
 
 // Layers is the layer histories so far (nil for a protocol without layers).
 func (w *World) Layers() []LayerHistory { return w.c.layers.histories(w.c.s.Now()) }

@@ -32,6 +32,16 @@ type Chooser interface {
 	Coin(s *Sim, kind CoinKind, p float64) bool
 }
 
+// PresetChooser is a Chooser that may know its next choice before it sees
+// the candidates (a script with choices left, an exhaustive search taking
+// one choice): when Preset reports one, the kernel builds no candidate
+// list and does not call Choose. The choice is checked against the
+// candidates as any other.
+type PresetChooser interface {
+	Chooser
+	Preset() (Choice, bool)
+}
+
 // CoinKind names a probabilistic network fault.
 type CoinKind uint8
 
@@ -176,6 +186,13 @@ func (s *Sim) Candidates() []Candidate {
 // with the valid events due by the window and by limit, ordered by
 // sequence number.
 func (s *Sim) gatherCandidates(limit Time) {
+	s.gatherPositions(limit)
+	s.buildCandidates()
+}
+
+// gatherPositions fills s.candAt with the queue positions of the
+// candidates, in order, and empties s.cands (buildCandidates fills it).
+func (s *Sim) gatherPositions(limit Time) {
 	s.cands = s.cands[:0]
 	s.candAt = s.candAt[:0]
 	n := s.q.len()
@@ -218,7 +235,11 @@ func (s *Sim) gatherCandidates(limit Time) {
 			at[j], at[j-1] = at[j-1], at[j]
 		}
 	}
-	for _, i := range at {
+}
+
+// buildCandidates fills s.cands from s.candAt.
+func (s *Sim) buildCandidates() {
+	for _, i := range s.candAt {
 		e := s.q.item(i)
 		c := Candidate{At: e.at, From: e.from, To: e.to, Msg: e.msg, Tag: e.tag, Kind: EventDeliver}
 		if e.kind == evTimer {
@@ -240,13 +261,20 @@ func (s *Sim) timerLive(e *event) bool {
 // (done), or neither when the next event is a callback or stale, which it
 // hands back for the ordinary path.
 func (s *Sim) chooseNext(limit Time) (e event, ok, done bool) {
-	s.gatherCandidates(limit)
-	if len(s.cands) == 0 {
+	s.gatherPositions(limit)
+	if len(s.candAt) == 0 {
 		return s.q.pop(), true, false
 	}
-	c := s.chooser.Choose(s, s.cands)
-	if c.Kind != ChooseCrash && c.Kind != ChooseRestart && (c.Index < 0 || c.Index >= len(s.cands)) {
-		panic(fmt.Sprintf("sim: the chooser chose %v among %d candidates", c, len(s.cands)))
+	c, preset := Choice{}, false
+	if p, isPreset := s.chooser.(PresetChooser); isPreset {
+		c, preset = p.Preset()
+	}
+	if !preset {
+		s.buildCandidates()
+		c = s.chooser.Choose(s, s.cands)
+	}
+	if c.Kind != ChooseCrash && c.Kind != ChooseRestart && (c.Index < 0 || c.Index >= len(s.candAt)) {
+		panic(fmt.Sprintf("sim: the chooser chose %v among %d candidates", c, len(s.candAt)))
 	}
 	switch c.Kind {
 	case ChooseRun:
@@ -258,25 +286,25 @@ func (s *Sim) chooseNext(limit Time) (e event, ok, done bool) {
 		s.noteInput(&e)
 		return e, true, false
 	case ChooseDrop, ChooseDuplicate:
-		if s.cands[c.Index].Kind != EventDeliver {
+		d := s.q.item(s.candAt[c.Index])
+		if d.kind != evDeliver {
 			panic(fmt.Sprintf("sim: the chooser chose %v, but candidate %d is a timer", c, c.Index))
 		}
 		s.stats.Steps++
 		s.lastNode = -1
 		if c.Kind == ChooseDuplicate {
-			d := s.cands[c.Index]
-			s.transport.Send(s, d.From, d.To, d.Msg)
+			s.transport.Send(s, d.from, d.to, d.msg)
 			return event{}, false, true
 		}
-		d := s.q.remove(s.candAt[c.Index])
+		lost := s.q.remove(s.candAt[c.Index])
 		if s.checked != nil {
-			delete(s.checked, d.ck)
+			delete(s.checked, lost.ck)
 		}
 		// The transport settles its books as for a message that found its
 		// receiver down; the trace says it was lost.
-		s.transport.Arrive(s, d.from, d.to, d.a, false)
+		s.transport.Arrive(s, lost.from, lost.to, lost.a, false)
 		s.stats.Dropped[CauseLoss]++
-		s.tr.record(&Record{At: s.now, Kind: RecDrop, Node: d.to, Peer: d.from, Msg: d.msg, Cause: CauseLoss})
+		s.tr.record(&Record{At: s.now, Kind: RecDrop, Node: lost.to, Peer: lost.from, Msg: lost.msg, Cause: CauseLoss})
 		return event{}, false, true
 	case ChooseCrash, ChooseRestart:
 		if c.Index < 0 || c.Index >= len(s.nodes) {
@@ -313,6 +341,40 @@ func (s *Sim) noteInput(e *event) {
 			n.inputs = mix(mix(n.inputs, 2), uint64(e.tag))
 		}
 	}
+}
+
+// Fingerprinter is a node that digests its own state, so that an
+// exhaustive search (package explore) recognizes a state it has seen:
+// equal fingerprints must mean node states whose futures are alike. It is
+// read between handlers only, and must not change the node.
+type Fingerprinter interface {
+	Fingerprint() uint64
+}
+
+// NodeFingerprint is the state of node id as an exhaustive search tells
+// states apart: its Fingerprint when it has one, its InputDigest when it
+// has not, 0 when it is down. A Fingerprint is cached until a handler of
+// the node runs again, in a slot this Sim alone holds (a slot a snapshot
+// shares is read, never written: the cache is filled in the world that
+// ran the node last, and its snapshots share it), except a ClockReader's
+// that reads its clock.
+func (s *Sim) NodeFingerprint(id NodeID) uint64 {
+	n := s.slot(id)
+	if n.node == nil {
+		return 0
+	}
+	if n.fpOK {
+		return n.fp
+	}
+	f, ok := n.node.(Fingerprinter)
+	if !ok {
+		return n.inputs
+	}
+	v := f.Fingerprint()
+	if cr, ok := n.node.(ClockReader); (!ok || !cr.ReadsClock()) && n.refs.Load() == 1 {
+		n.fp, n.fpOK = v, true
+	}
+	return v
 }
 
 // InputDigest digests everything the node's current incarnation has handled

@@ -31,6 +31,18 @@ type Cloner interface {
 	Clone(env Env) Node
 }
 
+// RecyclingCloner is a Cloner that can also copy itself into the memory
+// of dst, a node of the same Sim slot that will never run again (its
+// world was dropped by a search that recycles worlds, Sim.CloneInto), so
+// that a search that copies a node per choice does not allocate one per
+// choice. dst may be nil or of another type: then CloneInto allocates, as
+// Clone does. The copy must be exactly what Clone would return, and share
+// nothing mutable with the receiver.
+type RecyclingCloner interface {
+	Cloner
+	CloneInto(env Env, dst Node) Node
+}
+
 // ClockReader is a Cloner whose read-only methods (its Fingerprint, what
 // its view reports) read its Env's clock when ReadsClock says so: a
 // snapshot copies such a node at once instead of sharing it.
@@ -63,6 +75,9 @@ var ErrNotCloneable = errors.New("sim: not cloneable")
 // scheduled in, which a copy cannot re-bind), a running node that is not
 // a Cloner, a chooser the kernel cannot copy, or a handler in progress.
 func (s *Sim) CloneCheck() error {
+	if s.released {
+		return fmt.Errorf("%w: the Sim was released (Release)", ErrNotCloneable)
+	}
 	if s.current != nil {
 		return fmt.Errorf("%w: a handler of %v is running", ErrNotCloneable, s.current.id)
 	}
@@ -71,7 +86,7 @@ func (s *Sim) CloneCheck() error {
 			return fmt.Errorf("%w: a kernel callback is pending at t=%v (a fault, a heal or a clog's release: a closure over this world)", ErrNotCloneable, k.at)
 		}
 	}
-	if _, err := cloneChooser(s.chooser); err != nil {
+	if err := chooserCloneable(s.chooser); err != nil {
 		return err
 	}
 	for _, n := range s.nodes {
@@ -120,6 +135,7 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 	}
 	var old Sim
 	if dst != nil {
+		dst.Release()
 		old = *dst
 	} else {
 		dst = &Sim{}
@@ -167,17 +183,12 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 	if s.checked != nil {
 		c.checked = maps.Clone(s.checked)
 	}
-	// The dropped Sim's slots that no snapshot shares are its alone: the
+	// The slots the dropped Sim held alone are spare (Release): the
 	// copies this one makes reuse them (own).
 	c.spare = old.spare
-	for _, n := range old.nodes {
-		if !n.shared && len(c.spare) < 2*len(s.nodes) {
-			c.spare = append(c.spare, n)
-		}
-	}
 	c.nodes = append(old.nodes[:0], s.nodes...)
 	for _, n := range s.nodes {
-		n.shared = true // from now on, whichever world changes it copies it first
+		n.refs.Add(1) // from now on, whichever world changes it copies it first
 	}
 	for _, n := range c.nodes {
 		if cr, ok := n.node.(ClockReader); ok && cr.ReadsClock() {
@@ -187,28 +198,55 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 	return c, nil
 }
 
-// own returns the Sim's own copy of slot n, copying it first if a
-// snapshot shares it: the scalars, the clock and the timers are values,
-// the disk is shared until either side changes it (Disk.share), and the
-// node is copied through its Cloner onto an Env of its own with a copy of
-// its random stream.
+// Release tells the Sim that it will never run again: its memory is only
+// to be reused by CloneInto. The slots it held that no other Sim holds
+// become spare, for the copies of the Sim that reuses its memory, and the
+// slots it shared count one holder fewer, so that the last holder changes
+// them without copying them. CloneInto releases its dst itself; a search
+// that drops a world releases it at once, which spares its siblings the
+// copies.
+func (s *Sim) Release() {
+	if s.released {
+		return
+	}
+	s.released = true
+	for _, n := range s.nodes {
+		if n.refs.Add(-1) == 0 && len(s.spare) < 2*len(s.nodes) {
+			s.spare = append(s.spare, n)
+		}
+	}
+	clear(s.nodes)
+	s.nodes = s.nodes[:0]
+}
+
+// own returns the Sim's own copy of slot n, copying it first if another
+// Sim holds it too: the scalars, the clock and the timers are values, the
+// disk is shared until either side changes it (Disk.share), and the node
+// is copied through its Cloner onto an Env of its own with a copy of its
+// random stream.
 func (s *Sim) own(n *slot) *slot {
-	if !n.shared {
+	if n.sim == s && n.refs.Load() == 1 {
 		return n // the common case, kept small enough to inline
 	}
 	return s.copySlot(n)
 }
 
 func (s *Sim) copySlot(n *slot) *slot {
-	cp := &slot{}
+	if n.refs.Load() == 1 {
+		return s.adopt(n)
+	}
+	var cp *slot
 	if k := len(s.spare); k > 0 {
 		cp, s.spare = s.spare[k-1], s.spare[:k-1]
+	} else {
+		cp = &slot{}
 	}
-	// A spare slot's disk, Env, outbox and deferred list were its own:
-	// reused, not shared.
-	disk, env, outbox, deferred := cp.disk, cp.env, cp.outbox[:0], cp.deferred[:0]
-	*cp = *n
-	cp.shared = false
+	// A spare slot's disk, Env, outbox, deferred list and node were its
+	// own: reused, not shared.
+	disk, env, outbox, deferred, prev := cp.disk, cp.env, cp.outbox[:0], cp.deferred[:0], cp.node
+	cp.slotState = n.slotState
+	cp.refs.Store(1)
+	n.refs.Add(-1) // this Sim holds the copy instead
 	cp.sim = s
 	if disk == nil {
 		disk = &Disk{}
@@ -230,7 +268,11 @@ func (s *Sim) copySlot(n *slot) *slot {
 		cp.env = env
 		// CloneCheck saw a Cloner when the node was shared, and a shared
 		// node never changes.
-		cp.node = n.node.(Cloner).Clone(env)
+		if rc, ok := n.node.(RecyclingCloner); ok {
+			cp.node = rc.CloneInto(env, prev)
+		} else {
+			cp.node = n.node.(Cloner).Clone(env)
+		}
 		if cp.node == nil {
 			panic(fmt.Sprintf("sim: the copy of %v (%T) is nil", n.id, n.node))
 		}
@@ -241,6 +283,22 @@ func (s *Sim) copySlot(n *slot) *slot {
 		s.onCopy(n.id, n.node, cp.node)
 	}
 	return cp
+}
+
+// adopt makes a slot that this Sim alone holds, but that another Sim
+// made (a snapshot whose other holders were released or copied it),
+// this Sim's own in place: the node, its Env and its disk stay, and only
+// what ties it to a world is re-bound, the Sim and the factory here, and
+// the harness's views through the copy hook (with the node unchanged).
+func (s *Sim) adopt(n *slot) *slot {
+	n.sim = s
+	if int(n.id) < len(s.factories) && s.factories[n.id] != nil {
+		n.factory = s.factories[n.id]
+	}
+	if s.onCopy != nil {
+		s.onCopy(n.id, n.node, n.node)
+	}
+	return n
 }
 
 // SetCopyHook installs what the Sim tells of every node it copies because
@@ -268,6 +326,16 @@ func cloneChooserInto(ch, old Chooser) Chooser {
 	return c
 }
 
+// chooserCloneable reports whether cloneChooser can copy ch, without
+// copying it.
+func chooserCloneable(ch Chooser) error {
+	switch ch.(type) {
+	case nil, Seeded, *Script, *PCT:
+		return nil
+	}
+	return fmt.Errorf("%w: the chooser %T cannot be copied", ErrNotCloneable, ch)
+}
+
 // cloneChooser copies the kernel's choosers; a chooser of another type
 // cannot be copied.
 func cloneChooser(ch Chooser) (Chooser, error) {
@@ -293,9 +361,17 @@ func cloneChooser(ch Chooser) (Chooser, error) {
 // only the maps and lists that hold them; the sync log only grows, so the
 // copy shares it clipped, and the first append of either side moves that
 // side's log to an array of its own.
+//
+// What c held before is recycled: maps and lists that were its alone (it
+// shared them with no snapshot) are kept for its first change to refill.
 func (d *Disk) share(c *Disk) {
+	ss, sp, su := c.spareSynced, c.sparePending, c.spareUnsynced
+	if !c.shared && c.synced != nil {
+		ss, sp, su = c.synced, c.pending, c.unsynced
+	}
 	d.shared = true
 	*c = *d
+	c.spareSynced, c.sparePending, c.spareUnsynced = ss, sp, su
 	c.syncLog = slices.Clip(d.syncLog)
 }
 
@@ -310,19 +386,27 @@ func (d *Disk) mutate() {
 
 func (d *Disk) unshare() {
 	d.shared = false
-	d.synced = maps.Clone(d.synced)
-	if d.synced == nil {
-		d.synced = map[string][]byte{}
-	}
-	if len(d.pending) == 0 {
-		d.pending = map[string]int{}
-	} else {
-		d.pending = maps.Clone(d.pending)
-	}
-	d.unsynced = slices.Clone(d.unsynced)
+	d.synced = refill(d.spareSynced, d.synced)
+	d.pending = refill(d.sparePending, d.pending)
+	d.unsynced = append(d.spareUnsynced[:0], d.unsynced...)
+	d.spareSynced, d.sparePending, d.spareUnsynced = nil, nil, nil
 	if d.torn != nil {
 		d.torn = maps.Clone(d.torn)
 	}
+}
+
+// refill returns a copy of src in dst's memory, or in new memory when dst
+// is nil.
+func refill[K comparable, V any](dst, src map[K]V) map[K]V {
+	if dst == nil {
+		if c := maps.Clone(src); c != nil {
+			return c
+		}
+		return map[K]V{}
+	}
+	clear(dst)
+	maps.Copy(dst, src)
+	return dst
 }
 
 // unsetTransport is a snapshot's transport until its owner installs a

@@ -17,10 +17,11 @@ func TestCloneFollowsFields(t *testing.T) {
 		v    any
 		want []string
 	}{
-		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare"}},
-		{slot{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "timers", "outbox", "deferred", "inputs", "shared"}},
+		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare", "released"}},
+		{slot{}, []string{"slotState", "refs"}},
+		{slotState{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "timers", "outbox", "deferred", "inputs", "fp", "fpOK"}},
 		{nodeEnv{}, []string{"slot", "inc", "rng", "src"}},
-		{Disk{}, []string{"synced", "torn", "unsynced", "pending", "syncLog", "Writes", "Syncs", "shared", "digest", "digested"}},
+		{Disk{}, []string{"synced", "torn", "unsynced", "pending", "syncLog", "Writes", "Syncs", "shared", "digest", "digested", "spareSynced", "sparePending", "spareUnsynced"}},
 		{queue{}, []string{"keys", "slots", "free"}},
 		{tracer{}, []string{"hash", "count", "w", "tail", "tailPos", "buf"}},
 		{Script{}, []string{"choices", "next"}},

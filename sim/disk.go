@@ -52,6 +52,12 @@ type Disk struct {
 	shared   bool
 	digest   uint64
 	digested bool
+	// spare* are the maps and list of a disk this one's memory held
+	// before (a dropped snapshot's: Sim.CloneInto recycles it), its alone,
+	// which the first change refills instead of allocating new ones.
+	spareSynced   map[string][]byte
+	sparePending  map[string]int
+	spareUnsynced []diskWrite
 }
 
 type diskWrite struct {

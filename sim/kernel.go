@@ -157,6 +157,8 @@ type Sim struct {
 	factories        []func(NodeID) Node
 	onCopy           func(id NodeID, old, new Node)
 	spare            []*slot
+	// released is set by Release: the Sim never runs again.
+	released bool
 }
 
 // New returns an empty simulation at time 0.
@@ -273,6 +275,9 @@ func (s *Sim) Pending() int { return s.q.len() }
 // (OutcomeStopped), a budget is hit, or something panics. stop may be nil;
 // it is where a harness checks invariants as the run goes.
 func (s *Sim) Run(deadline Time, stop func() bool) Outcome {
+	if s.released {
+		panic("sim: Run on a released Sim (Release)")
+	}
 	if s.err != nil {
 		return s.errOutcome()
 	}
@@ -434,6 +439,7 @@ func (s *Sim) step(e *event) bool {
 		s.stats.TimersFired++
 		s.tr.record(&Record{At: s.now, Kind: RecTimer, Node: e.to, Tag: e.tag, namer: n.namer})
 		s.current = n
+		n.fpOK = false
 		n.node.Timer(e.tag)
 		s.current = nil
 		s.flush(n)
@@ -460,6 +466,7 @@ func (s *Sim) step(e *event) bool {
 		s.stats.Delivered++
 		s.tr.record(&Record{At: s.now, Kind: RecRecv, Node: e.to, Peer: e.from, Msg: e.msg})
 		s.current = n
+		n.fpOK = false
 		n.node.Receive(e.from, e.msg)
 		s.current = nil
 		s.flush(n)

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 )
 
 // DiskFate says what a crash does to a node's unsynced writes.
@@ -37,8 +38,18 @@ func (f DiskFate) String() string {
 	return fmt.Sprintf("fate(%d)", int(f))
 }
 
-// slot is the kernel's record of one node across its incarnations.
+// slot is the kernel's record of one node across its incarnations. A
+// snapshot shares the slots of its world (clone.go) and refs counts the
+// Sims that hold a slot: a Sim changes a slot only while it holds it
+// alone, and copies it first otherwise. The count is atomic because a
+// world and its snapshot may run on different goroutines.
 type slot struct {
+	slotState
+	refs atomic.Int32
+}
+
+// slotState is what a copy of a slot copies.
+type slotState struct {
 	sim         *Sim
 	id          NodeID
 	factory     func(NodeID) Node
@@ -57,10 +68,10 @@ type slot struct {
 	// inputs digests what this incarnation handled, under a chooser only
 	// (Sim.InputDigest).
 	inputs uint64
-
-	// shared is set once a snapshot shares the slot (clone.go): it is
-	// never changed again, and a Sim that changes it copies it first.
-	shared bool
+	// fp caches the node's Fingerprint while fpOK (NodeFingerprint):
+	// cleared whenever a handler of the node runs.
+	fp   uint64
+	fpOK bool
 }
 
 type timerState struct {
@@ -78,7 +89,9 @@ type outMsg struct {
 // at start and at every restart. Nodes get ids 0, 1, 2, ... in the order added.
 func (s *Sim) AddNode(factory func(NodeID) Node) NodeID {
 	id := NodeID(len(s.nodes))
-	s.nodes = append(s.nodes, &slot{sim: s, id: id, factory: factory, disk: NewDisk()})
+	n := &slot{slotState: slotState{sim: s, id: id, factory: factory, disk: NewDisk()}}
+	n.refs.Store(1)
+	s.nodes = append(s.nodes, n)
 	return id
 }
 
@@ -154,6 +167,7 @@ func (s *Sim) boot(n *slot) {
 	n.env = &nodeEnv{slot: n, inc: n.incarnation}
 	n.env.rng, n.env.src = newStream(s.cfg.Seed, domainNode, uint64(n.id), uint64(n.incarnation))
 	n.node = n.factory(n.id)
+	n.fpOK = false
 	n.namer, _ = n.node.(TimerNamer)
 	if s.chooser != nil {
 		n.inputs = mix(mix(uint64(n.incarnation), n.disk.Digest()), uint64(n.id))
@@ -185,6 +199,7 @@ func (s *Sim) CrashWith(id NodeID, fate DiskFate) bool {
 	n.up = false
 	n.paused = false
 	n.node = nil
+	n.fpOK = false
 	n.namer = nil
 	n.env = nil
 	n.outbox = n.outbox[:0]

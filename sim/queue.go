@@ -23,6 +23,7 @@ type event struct {
 	a    uint32 // deliver: transport token; timer: generation
 	inc  uint32 // timer: owner's incarnation
 	ck   uint64 // deliver, in checked mode: the key of the message's snapshot
+	dig  uint64 // deliver: its digest once PendingDigest computed it (0: not yet)
 }
 
 // queueKey is an event's place in the heap: its order (at, seq) and its

@@ -116,6 +116,16 @@ func NewScript(choices []Choice) *Script { return &Script{choices: choices} }
 // Window implements Chooser: latency is abstracted away.
 func (*Script) Window() Duration { return -1 }
 
+// Preset implements PresetChooser: the script's next choice, while it
+// has one.
+func (sc *Script) Preset() (Choice, bool) {
+	if sc.next < len(sc.choices) {
+		sc.next++
+		return sc.choices[sc.next-1], true
+	}
+	return Choice{}, false
+}
+
 // Choose implements Chooser.
 func (sc *Script) Choose(_ *Sim, cands []Candidate) Choice {
 	if sc.next < len(sc.choices) {

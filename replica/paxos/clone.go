@@ -1,8 +1,6 @@
 package paxos
 
 import (
-	"slices"
-
 	"github.com/paxossim/paxossim/sim"
 )
 
@@ -13,13 +11,22 @@ import (
 // to the copy; the waiting requests and the unread layer events are
 // copied; the cluster (servers, config) is shared, since nothing changes
 // it after New.
-func (s *Server) Clone(env sim.Env) sim.Node {
-	cp := *s
+func (s *Server) Clone(env sim.Env) sim.Node { return s.CloneInto(env, nil) }
+
+// CloneInto implements sim.RecyclingCloner: Clone into the memory of dst,
+// a server that will never run again.
+func (s *Server) CloneInto(env sim.Env, dst sim.Node) sim.Node {
+	cp, _ := dst.(*Server)
+	if cp == nil || cp == s {
+		cp = &Server{}
+	}
+	pending, log := cp.pending[:0], cp.events.log[:0]
+	*cp = *s
 	cp.env = env
-	cp.pending = slices.Clone(s.pending)
-	cp.events.log = slices.Clone(s.events.log)
+	cp.pending = append(pending, s.pending...)
+	cp.events.log = append(log, s.events.log...)
 	cp.reg.n, cp.reg.upper = &cp.node, &cp.rc
 	cp.rc.n, cp.rc.reg, cp.rc.upper = &cp.node, &cp.reg, &cp.px
-	cp.px.n, cp.px.rc, cp.px.upper = &cp.node, &cp.rc, &cp
-	return &cp
+	cp.px.n, cp.px.rc, cp.px.upper = &cp.node, &cp.rc, cp
+	return cp
 }
