@@ -13,6 +13,7 @@ import (
 	"github.com/paxossim/paxossim/faults"
 	"github.com/paxossim/paxossim/runner"
 	"github.com/paxossim/paxossim/sim"
+	"github.com/paxossim/paxossim/spec"
 )
 
 // cloneWorlds are the explored configurations: single-decree Paxos (with
@@ -271,4 +272,111 @@ func TestCloneBeforeCheck(t *testing.T) {
 		require.Equal(t, want, digest(t, w), "path %d: the world", i)
 		require.Equal(t, want, digest(t, cl), "path %d: the snapshot", i)
 	}
+}
+
+// TestReleasedWorldsHolderRunsOn: once a world or its snapshot is
+// released, the other takes their shared nodes over in place, and runs on
+// exactly as re-executing its path does.
+func TestReleasedWorldsHolderRunsOn(t *testing.T) {
+	for name, p := range cloneWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 8))
+			for i := range 40 {
+				w := replay(t, p, nil)
+				prefix := randomPath(t, r, w, r.IntN(40))
+				c, err := w.Clone()
+				require.NoError(t, err)
+				keep := c
+				if i%2 == 0 {
+					c.Release()
+					keep = w
+				} else {
+					w.Release()
+				}
+				suffix := randomPath(t, r, keep, 1+r.IntN(40))
+				require.Equal(t, digest(t, replay(t, p, append(append([]sim.Choice(nil), prefix...), suffix...))), digest(t, keep), "path %d", i)
+			}
+		})
+	}
+}
+
+// TestHistoryMemoLastsUntilTheHistoryChanges: what a driver stores with
+// SetHistoryMemo is returned while the client history is unchanged, by
+// the world and its snapshots, and forgotten at its next call or return.
+func TestHistoryMemoLastsUntilTheHistoryChanges(t *testing.T) {
+	p := cloneWorlds(t)["paxos"]
+	r := rand.New(rand.NewPCG(3, 4))
+	w := replay(t, p, nil)
+	stored := ""
+	changed := 0
+	for i := range 400 {
+		if len(w.Sim().Candidates()) == 0 || w.Check() != nil {
+			break
+		}
+		now := recorded(w)
+		if v, ok := w.HistoryMemo(); ok {
+			require.Equal(t, uint64(i-1), v)
+			require.Equal(t, stored, now, "step %d: a memo outlived a change of the history", i)
+		} else {
+			require.NotEqual(t, stored, now, "step %d: a memo was forgotten, but the history is unchanged", i)
+			changed++
+		}
+		if i%5 == 0 {
+			c, err := w.Clone()
+			require.NoError(t, err)
+			v, ok := c.HistoryMemo()
+			w2, ok2 := w.HistoryMemo()
+			require.Equal(t, ok2, ok)
+			require.Equal(t, w2, v)
+		}
+		w.SetHistoryMemo(uint64(i))
+		stored = now
+		// Mostly the default order, which completes operations; now and
+		// then any other event.
+		cands := w.Sim().Candidates()
+		c := sim.Choice{Kind: sim.ChooseRun, Index: sim.Earliest(cands)}
+		if r.IntN(4) == 0 {
+			c.Index = r.IntN(len(cands))
+		}
+		take(t, w, c)
+	}
+	require.Greater(t, changed, 3, "the history changed along the path")
+}
+
+// recorded prints the calls and returns recorded so far: an open
+// operation's return, which History puts just after now, is left out.
+func recorded(w *runner.World) string {
+	ops := w.History()
+	for i := range ops {
+		if _, open := ops[i].Output.(spec.Unknown); open {
+			ops[i].Return = -1
+		}
+	}
+	return fmt.Sprint(ops)
+}
+
+// TestDiscardLayersOnlyStopsTheRecording: a world that discards its layer
+// histories runs exactly as one that keeps them, and keeps none.
+func TestDiscardLayersOnlyStopsTheRecording(t *testing.T) {
+	p := cloneWorlds(t)["paxos"]
+	r := rand.New(rand.NewPCG(1, 2))
+	keep := replay(t, p, nil)
+	path := randomPath(t, r, keep, 60)
+	w, err := runner.NewWorld(p, sim.NewScript(nil), runner.Options{DiscardLayers: true})
+	require.NoError(t, err)
+	w.Check()
+	for _, c := range path {
+		take(t, w, c)
+	}
+	require.Equal(t, keep.Sim().Hash(), w.Sim().Hash())
+	require.Equal(t, fmt.Sprint(keep.History()), fmt.Sprint(w.History()))
+	kept, none := 0, 0
+	for _, l := range keep.Layers() {
+		kept += len(l.Ops)
+	}
+	for _, l := range w.Layers() {
+		none += len(l.Ops)
+	}
+	require.NotZero(t, kept)
+	require.Zero(t, none)
 }
