@@ -44,6 +44,11 @@
 //
 // The search is breadth first: a state is expanded only after every state
 // closer to the start, so the first violation found has a shortest path.
+// The snapshot search skips the choices that sleep sets prove lead to a
+// state it has found already (two steps of different nodes that commute,
+// taken in the other order elsewhere: reduce.go); it finds exactly the
+// states, depths and first violation it would find taking them, and
+// Result.Slept counts them (Config.NoReduction takes them all).
 // By re-execution, expanding a state re-executes its path once per
 // choice, but one: the first choice of a new state is taken while its
 // world is at hand, and its outcome kept until the state's turn comes.
@@ -129,6 +134,10 @@ type Config struct {
 	// DefaultMaxSnapshots); past it, a state's world is made again from
 	// its nearest ancestor's when its turn comes.
 	MaxSnapshots int
+	// NoReduction makes the snapshot search take every choice of every
+	// state. By default it skips the choices its sleep sets prove lead to
+	// a state it has found (reduce.go), which finds the same states.
+	NoReduction bool
 }
 
 // Result is what a search found.
@@ -158,6 +167,10 @@ type Result struct {
 	Snapshots      bool
 	Fallback       string
 	Clones, Redone int64
+	// Slept counts the choices the sleep sets skipped (reduce.go): each
+	// would have led to a state already found. Transitions plus Slept is
+	// what a search without them takes.
+	Slept int
 	// Violation is the first violation found, on a shortest path.
 	Violation *Violation
 }
@@ -224,7 +237,9 @@ type explorer struct {
 	servers int
 	nodes   int
 	budget  int64
-	seen    map[uint64]struct{}
+	// seen maps each state found to its place in the snapshot search's
+	// levels (reduce.go), or to noRef.
+	seen map[uint64]ref
 	// verdicts caches linearizability verdicts by history digest: many
 	// states share a history.
 	verdicts map[uint64]*runner.Failure
@@ -236,8 +251,12 @@ type explorer struct {
 	times []int64
 	hs    stateHistories
 	// choiceBuf is the memory of the last choices listed: a search
-	// expands one state at a time, and keeps no state's choices.
+	// expands one state at a time, and keeps no state's choices; taken
+	// the memory of the sleepers of the state being expanded.
 	choiceBuf []choice
+	taken     []sleeper
+	// layered is set when the servers' layer histories are recorded.
+	layered bool
 }
 
 func newExplorer(cfg Config) (*explorer, error) {
@@ -276,7 +295,8 @@ func newExplorer(cfg Config) (*explorer, error) {
 		budget = p.Checks.CheckBudget
 	}
 	return &explorer{cfg: cfg, proto: proto, model: sp.Model(), servers: p.Servers, nodes: p.Servers + p.Workload.Clients,
-		budget: budget, seen: map[uint64]struct{}{}, verdicts: map[uint64]*runner.Failure{}, values: map[any]uint64{}}, nil
+		layered: !cfg.NoLayers && len(proto.Layers) > 0,
+		budget:  budget, seen: map[uint64]ref{}, verdicts: map[uint64]*runner.Failure{}, values: map[any]uint64{}}, nil
 }
 
 // world re-executes path from the start, checking after every step, and
@@ -355,9 +375,9 @@ func (e *explorer) step(w *runner.World, ch choice) (outcome, error) {
 
 // stateHistories is a state's client and layer histories with their
 // digests, made once for both the state's verdict and its fingerprint.
-// The client history is digested again only when it changed
-// (runner.World.HistoryMemo), and read only when its verdict is not
-// cached.
+// The client history's digest is the world's (runner.World.HistoryDigest,
+// kept until the history changes); the history itself is read only when
+// its verdict is not cached.
 type stateHistories struct {
 	w            *runner.World
 	ops          []spec.Operation // w's history once haveOps
@@ -378,12 +398,7 @@ func (h *stateHistories) operations() []spec.Operation {
 func (e *explorer) histories(w *runner.World) *stateHistories {
 	h := &e.hs
 	h.w, h.haveOps = w, false
-	if d, ok := w.HistoryMemo(); ok {
-		h.digest = d
-	} else {
-		h.digest = e.historyDigest(h.operations())
-		w.SetHistoryMemo(h.digest)
-	}
+	h.digest = w.HistoryDigest()
 	h.layers, h.layerDigests = nil, h.layerDigests[:0]
 	if !e.cfg.NoLayers {
 		h.layers = w.Layers()
@@ -409,7 +424,7 @@ func (e *explorer) run() error {
 			return e.runSnapshots(w, outcome{fp: e.fingerprint(w, spent{}), failure: f, finished: w.ClientsDone()})
 		}
 	}
-	e.seen[e.fingerprint(w, spent{})] = struct{}{}
+	e.seen[e.fingerprint(w, spent{})] = noRef
 	e.res.States = 1
 	e.res.Finished = w.ClientsDone()
 	if f != nil {
@@ -484,7 +499,7 @@ func (e *explorer) expand(ps pathState, next []pathState) ([]pathState, error) {
 		if _, dup := e.seen[o.fp]; dup {
 			continue
 		}
-		e.seen[o.fp] = struct{}{}
+		e.seen[o.fp] = noRef
 		e.res.States++
 		e.res.Depth = max(e.res.Depth, len(child.path))
 		e.res.Finished = e.res.Finished || o.finished
@@ -586,6 +601,11 @@ func (*oneChoice) Coin(s *sim.Sim, _ sim.CoinKind, p float64) bool {
 type choice struct {
 	sim.Choice
 	spent spent
+	// event digests the candidate a run takes (sim.CandidateDigest; 0
+	// for any other choice), and to is the node it is for: what the sleep
+	// sets look at (reduce.go).
+	event uint64
+	to    sim.NodeID
 }
 
 // choices lists what may happen next in w, whose path spent sp.
@@ -597,7 +617,14 @@ func (e *explorer) choicesInto(buf []choice, w *runner.World, sp spent) []choice
 	cands := s.Candidates()
 	out := buf[:0]
 	add := func(kind sim.ChoiceKind, i int, after spent) {
-		out = append(out, choice{Choice: sim.Choice{Kind: kind, Index: i}, spent: after})
+		ch := choice{Choice: sim.Choice{Kind: kind, Index: i}, spent: after, to: -1}
+		if kind != sim.ChooseCrash && kind != sim.ChooseRestart {
+			ch.to = cands[i].To
+		}
+		if kind == sim.ChooseRun && !e.cfg.NoReduction {
+			ch.event = sim.CandidateDigest(&cands[i])
+		}
+		out = append(out, ch)
 	}
 	for i, c := range cands {
 		if c.Kind == sim.EventTimer {
@@ -721,12 +748,12 @@ func (e *explorer) historyDigest(ops []spec.Operation) uint64 {
 // printed once.
 func (e *explorer) valueDigest(v any) uint64 {
 	if v == nil || !reflect.TypeOf(v).Comparable() {
-		return sim.HashString(fmt.Sprintf("%T %v", v, v))
+		return runner.ValueDigest(v)
 	}
 	if d, ok := e.values[v]; ok {
 		return d
 	}
-	d := sim.HashString(fmt.Sprintf("%T %v", v, v))
+	d := runner.ValueDigest(v)
 	if len(e.values) < maxCachedValues {
 		e.values[v] = d
 	}

@@ -43,6 +43,10 @@ type treeNode struct {
 	index  int32 // the choice's index
 	spent  spent
 	kind   sim.ChoiceKind
+	// sleepN events from sleepAt in its level's sleep arena are asleep in
+	// the state (reduce.go).
+	sleepN  uint8
+	sleepAt uint32
 }
 
 func (n *treeNode) choice() sim.Choice { return sim.Choice{Kind: n.kind, Index: int(n.index)} }
@@ -60,8 +64,10 @@ type remade struct {
 // snapshots is the state of a snapshot search.
 type snapshots struct {
 	root *runner.World // the initial world, never stepped
-	// levels holds every state found, by depth, in the order found.
+	// levels holds every state found, by depth, in the order found, and
+	// sleeps their sleep sets (treeNode.sleepAt), by depth.
 	levels [][]treeNode
+	sleeps [][]uint64
 	// worlds holds the worlds kept for states of the level being
 	// expanded (now) and of the next, at most max in all.
 	now, next map[int32]*runner.World
@@ -90,9 +96,9 @@ func (e *explorer) runSnapshots(root *runner.World, first outcome) error {
 	if max == 0 {
 		max = DefaultMaxSnapshots
 	}
-	e.snap = &snapshots{root: root, max: max, levels: [][]treeNode{{{}}}, now: map[int32]*runner.World{}, next: map[int32]*runner.World{}}
+	e.snap = &snapshots{root: root, max: max, levels: [][]treeNode{{{}}}, sleeps: [][]uint64{nil}, now: map[int32]*runner.World{}, next: map[int32]*runner.World{}}
 	e.res.Snapshots = true
-	e.seen[first.fp] = struct{}{}
+	e.seen[first.fp] = ref{}
 	e.res.States = 1
 	e.res.Finished = first.finished
 	if first.failure != nil {
@@ -152,33 +158,58 @@ func (e *explorer) expandSnapshot(r ref) error {
 	child := r.depth + 1
 	if int(child) == len(e.snap.levels) {
 		e.snap.levels = append(e.snap.levels, nil)
+		e.snap.sleeps = append(e.snap.sleeps, nil)
 	}
+	node := e.snap.levels[r.depth][r.i]
+	z := e.sleepsOf(r)
 	// Nothing below lists choices again before the loop ends.
-	choices := e.choicesInto(e.choiceBuf, w, e.snap.levels[r.depth][r.i].spent)
+	choices := e.choicesInto(e.choiceBuf, w, node.spent)
 	e.choiceBuf = choices
+	last := len(choices) - 1 // the last choice taken takes the state's own world
+	for last >= 0 && asleep(z, choices[last]) {
+		last--
+	}
+	if last < 0 {
+		e.drop(w)
+	}
+	taken := e.taken[:0]
 	for i, ch := range choices {
-		cw := w // the last choice takes the state's own world
-		if i < len(choices)-1 {
+		if asleep(z, ch) {
+			e.res.Slept++
+			continue
+		}
+		cw := w
+		if i < last {
 			if cw, err = e.clone(w); err != nil {
 				return err
 			}
 		}
+		reads := cw.Sim().ClockReads()
 		o, err := e.step(cw, ch)
 		if err != nil {
 			return err
 		}
+		readClock := cw.Sim().ClockReads() != reads
 		e.res.Transitions++
-		if _, dup := e.seen[o.fp]; dup {
+		if x, dup := e.seen[o.fp]; dup {
+			if sl, ok := e.sleeperOf(ch, readClock, x); ok {
+				taken = append(taken, sl)
+				e.taken = taken
+			}
 			e.drop(cw)
 			continue
 		}
-		e.seen[o.fp] = struct{}{}
 		e.res.States++
 		e.res.Depth = max(e.res.Depth, int(child))
 		e.res.Finished = e.res.Finished || o.finished
 		level := &e.snap.levels[child]
-		*level = append(*level, treeNode{parent: r.i, index: int32(ch.Index), spent: ch.spent, kind: ch.Kind})
+		arena := &e.snap.sleeps[child]
+		n := len(*arena)
+		*arena = e.sleepSet(*arena, taken, ch, readClock)
+		*level = append(*level, treeNode{parent: r.i, index: int32(ch.Index), spent: ch.spent, kind: ch.Kind,
+			sleepAt: uint32(n), sleepN: uint8(len(*arena) - n)})
 		at := ref{child, int32(len(*level) - 1)}
+		e.seen[o.fp] = at
 		if o.failure != nil {
 			e.violation(*o.failure, e.path(at))
 			return nil
@@ -189,9 +220,15 @@ func (e *explorer) expandSnapshot(r ref) error {
 		if o.beyond {
 			// Checked, not expanded: out of the level again.
 			*level = (*level)[:len(*level)-1]
+			*arena = (*arena)[:n]
+			e.seen[o.fp] = noRef
 			e.res.Pruned++
 			e.drop(cw)
 			continue
+		}
+		if sl, ok := e.sleeperOf(ch, readClock, at); ok {
+			taken = append(taken, sl)
+			e.taken = taken
 		}
 		expand := e.cfg.MaxDepth == 0 || int(child) < e.cfg.MaxDepth
 		if expand && len(e.snap.now)+len(e.snap.next) < e.snap.max {
@@ -270,13 +307,15 @@ func (e *explorer) redo(w *runner.World, c sim.Choice) error {
 	}
 	// The world is copied next, once per choice: the node that ran and
 	// the messages it sent are digested now, while the world holds them
-	// alone, so that the copies share the cached digests
-	// (sim.Sim.NodeFingerprint, sim.Sim.PendingDigest).
+	// alone, and the history too, so that the copies share the cached
+	// digests (sim.Sim.NodeFingerprint, sim.Sim.PendingDigest,
+	// runner.World.HistoryDigest).
 	s := w.Sim()
 	if id, ok := s.LastStepNode(); ok {
 		s.NodeFingerprint(id)
 	}
 	s.PendingDigest()
+	w.HistoryDigest()
 	return nil
 }
 

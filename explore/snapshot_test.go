@@ -8,7 +8,8 @@ import (
 )
 
 // summary is what a search found, as the two ways of reaching states
-// must agree on it.
+// must agree on it. Its Transitions include the choices sleep sets
+// skipped: without them the search takes those too.
 type summary struct {
 	States, Transitions, Depth, Pruned int
 	Finished, Complete                 bool
@@ -17,7 +18,7 @@ type summary struct {
 }
 
 func summarize(r Result) summary {
-	s := summary{States: r.States, Transitions: r.Transitions, Depth: r.Depth, Pruned: r.Pruned, Finished: r.Finished, Complete: r.Complete}
+	s := summary{States: r.States, Transitions: r.Transitions + r.Slept, Depth: r.Depth, Pruned: r.Pruned, Finished: r.Finished, Complete: r.Complete}
 	if v := r.Violation; v != nil {
 		s.Check, s.PathLen = string(v.Failure.Check), len(v.Path)
 	}

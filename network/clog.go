@@ -73,18 +73,20 @@ func (n *Network) release(i int, gen uint32) {
 	}
 	l.clogged = false
 	from, to := sim.NodeID(i/n.n), sim.NodeID(i%n.n)
-	n.s.Note(-1, "net release "+from.String()+"->"+to.String()+" held="+strconv.Itoa(len(l.held)))
+	held := n.held[i]
+	n.s.Note(-1, "net release "+from.String()+"->"+to.String()+" held="+strconv.Itoa(len(held)))
 	now := n.s.Now()
 	r := n.s.NetworkRand()
-	for j := range l.held {
-		h := l.held[j]
+	for _, h := range held {
 		at := now.Add(sim.Duration(r.Int64N(int64(ClogSpread))))
 		if n.cfg.FIFO {
 			at = max(at, l.lastAt)
 			l.lastAt = at
 		}
 		n.s.Schedule(at, from, to, h.msg, h.token)
-		l.held[j] = heldMsg{} // let the message be collected
 	}
-	l.held = l.held[:0]
+	delete(n.held, i)
+	if len(n.held) == 0 {
+		n.held = nil
+	}
 }

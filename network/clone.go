@@ -24,11 +24,11 @@ func (n *Network) CloneInto(dst *Network, s *sim.Sim) *Network {
 		dst = &Network{}
 	}
 	*dst = Network{s: s, cfg: n.cfg, n: n.n, servers: n.servers, links: append(links, n.links...)}
-	for i := range dst.links {
-		if l := &dst.links[i]; len(l.held) > 0 {
-			l.held = slices.Clone(l.held)
-		} else {
-			l.held = nil
+	if len(n.held) > 0 {
+		dst.held = make(map[int][]heldMsg, len(n.held))
+		//detlint:ordered a copy into a map: the order is not observed
+		for i, h := range n.held {
+			dst.held[i] = slices.Clone(h)
 		}
 	}
 	s.SetTransport(dst)

@@ -15,6 +15,10 @@ type Network struct {
 	n       int // nodes
 	servers int // nodes 0..servers-1 are servers
 	links   []link
+	// held holds the messages of clogged links, by link index (nil while
+	// none holds any): apart from the links, which hold no pointer, so
+	// that a snapshot copies them as plain memory (clone.go).
+	held map[int][]heldMsg
 }
 
 var _ sim.Transport = (*Network)(nil)
@@ -35,7 +39,6 @@ type link struct {
 	// clogGen identifies the current clog, so that the release scheduled by
 	// an earlier Clog call does nothing.
 	clogGen uint32
-	held    []heldMsg
 }
 
 // heldMsg is a message held by a clogged link, with the epoch it was sent in.
@@ -114,7 +117,11 @@ func (n *Network) Send(s *sim.Sim, from, to sim.NodeID, msg sim.Message) {
 		}
 		l.stats.InFlight++
 		if l.clogged {
-			l.held = append(l.held, heldMsg{msg: msg, token: l.epoch})
+			if n.held == nil {
+				n.held = map[int][]heldMsg{}
+			}
+			i := int(from)*n.n + int(to)
+			n.held[i] = append(n.held[i], heldMsg{msg: msg, token: l.epoch})
 			continue
 		}
 		at := s.Now().Add(n.latency())

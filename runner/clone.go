@@ -69,10 +69,18 @@ func (w *World) cloneCheckRunner() error {
 // Clone implements sim.Cloner. The copy shares the original's setup and
 // operation stream until its world re-binds it to its own (rebind), before
 // it runs.
-func (c *client) Clone(env sim.Env) sim.Node {
-	cp := *c
+func (c *client) Clone(env sim.Env) sim.Node { return c.CloneInto(env, nil) }
+
+// CloneInto implements sim.RecyclingCloner: Clone into the memory of dst,
+// a client that will never run again.
+func (c *client) CloneInto(env sim.Env, dst sim.Node) sim.Node {
+	cp, _ := dst.(*client)
+	if cp == nil || cp == c {
+		cp = &client{}
+	}
+	*cp = *c
 	cp.env = env
-	return &cp
+	return cp
 }
 
 // snapState is what a world hands its snapshots' kernels, made once per
@@ -267,14 +275,16 @@ func (c *cluster) cloneWorkload() (spec.Workload, error) {
 func (h *history) cloneInto(dst *history, wl spec.Workload) *history {
 	var ops []spec.Operation
 	var open []openOp
+	var ranks []opRanks
 	if dst != nil {
-		ops, open = dst.ops[:0], dst.open[:0]
+		ops, open, ranks = dst.ops[:0], dst.open[:0], dst.ranks[:0]
 	} else {
 		dst = &history{}
 	}
 	*dst = *h
 	dst.ops = append(ops, h.ops...)
 	dst.open = append(open, h.open...)
+	dst.ranks = append(ranks, h.ranks...)
 	dst.obs = nil
 	if o, ok := wl.(spec.Observer); ok {
 		dst.obs = o

@@ -300,37 +300,35 @@ func TestReleasedWorldsHolderRunsOn(t *testing.T) {
 	}
 }
 
-// TestHistoryMemoLastsUntilTheHistoryChanges: what a driver stores with
-// SetHistoryMemo is returned while the client history is unchanged, by
-// the world and its snapshots, and forgotten at its next call or return.
-func TestHistoryMemoLastsUntilTheHistoryChanges(t *testing.T) {
+// TestHistoryDigestFollowsTheHistory: a world's history digest stays
+// while no call or return is recorded, changes when one is, is the same in
+// a snapshot, and stays the original's while the snapshot runs on.
+func TestHistoryDigestFollowsTheHistory(t *testing.T) {
 	p := cloneWorlds(t)["paxos"]
 	r := rand.New(rand.NewPCG(3, 4))
 	w := replay(t, p, nil)
-	stored := ""
+	last, lastDigest := "", uint64(0)
 	changed := 0
 	for i := range 400 {
 		if len(w.Sim().Candidates()) == 0 || w.Check() != nil {
 			break
 		}
-		now := recorded(w)
-		if v, ok := w.HistoryMemo(); ok {
-			require.Equal(t, uint64(i-1), v)
-			require.Equal(t, stored, now, "step %d: a memo outlived a change of the history", i)
-		} else {
-			require.NotEqual(t, stored, now, "step %d: a memo was forgotten, but the history is unchanged", i)
+		now, d := recorded(w), w.HistoryDigest()
+		require.Equal(t, runner.ReferenceHistoryDigest(w.History()), d, "step %d: the digest kept is the digest from scratch", i)
+		if i > 0 {
+			require.Equal(t, now == last, d == lastDigest, "step %d: the digest changes exactly when the history does", i)
+		}
+		if now != last {
 			changed++
 		}
 		if i%5 == 0 {
 			c, err := w.Clone()
 			require.NoError(t, err)
-			v, ok := c.HistoryMemo()
-			w2, ok2 := w.HistoryMemo()
-			require.Equal(t, ok2, ok)
-			require.Equal(t, w2, v)
+			require.Equal(t, d, c.HistoryDigest())
+			randomPath(t, r, c, 10)
+			require.Equal(t, d, w.HistoryDigest(), "the snapshot's steps left the original's digest")
 		}
-		w.SetHistoryMemo(uint64(i))
-		stored = now
+		last, lastDigest = now, d
 		// Mostly the default order, which completes operations; now and
 		// then any other event.
 		cands := w.Sim().Candidates()

@@ -27,10 +27,16 @@ type history struct {
 	// last is the time of the last call or return recorded: each gets a
 	// time strictly after it (see at).
 	last int64
-	// memo is what a driver stored for this history (World.SetHistoryMemo),
-	// valid while memoOK: every call and return clears it.
-	memo   uint64
-	memoOK bool
+	// ranks holds, per operation, the ranks of its call and return among
+	// the calls and returns recorded (events counts them), and the
+	// digests of its input and output once digest computed them
+	// (digest.go).
+	ranks  []opRanks
+	events uint64
+	// sum is the history's digest while sumOK: every call and return
+	// clears it.
+	sum   uint64
+	sumOK bool
 }
 
 type opKey struct {
@@ -64,7 +70,9 @@ func (h *history) invoke(client sim.NodeID, seq uint64, input any) {
 		panic(fmt.Sprintf("history: %v invoked seq %d twice", client, seq))
 	}
 	h.open = append(h.open, openOp{key: k, i: len(h.ops)})
-	h.memoOK = false
+	h.ranks = append(h.ranks, opRanks{call: h.events})
+	h.events++
+	h.sumOK = false
 	h.ops = append(h.ops, spec.Operation{
 		Client: int(client),
 		Input:  input,
@@ -94,7 +102,9 @@ func (h *history) complete(client sim.NodeID, seq uint64, output any) {
 		panic(fmt.Sprintf("history: %v returned seq %d that is not open", client, seq))
 	}
 	i := h.open[j].i
-	h.memoOK = false
+	h.ranks[i].ret, h.ranks[i].out = h.events, 0
+	h.events++
+	h.sumOK = false
 	h.open = slices.Delete(h.open, j, j+1)
 	op := &h.ops[i]
 	op.Output = output

@@ -70,14 +70,13 @@ func (w *World) HistoryInto(buf []spec.Operation) []spec.Operation {
 	return w.c.hist.operationsInto(buf, w.c.s.Now())
 }
 
-// HistoryMemo returns the value the driver last stored with
-// SetHistoryMemo, if the client history has not changed since (no call,
-// no return; a snapshot keeps it): a driver that digests the history
-// after every step digests it again only when it changed.
-func (w *World) HistoryMemo() (uint64, bool) { return w.c.hist.memo, w.c.hist.memoOK }
-
-// SetHistoryMemo stores v for HistoryMemo until the history changes.
-func (w *World) SetHistoryMemo(v uint64) { w.c.hist.memo, w.c.hist.memoOK = v, true }
+// HistoryDigest digests the client history up to the order of its events
+// (the operations in call order, each with its client, input, output and
+// the ranks of its call and return among the history's calls and
+// returns): all that its linearizability check looks at. A driver that
+// checks many worlds judges a history once per digest. It is kept until
+// the next call or return, and copied with the world.
+func (w *World) HistoryDigest() uint64 { return w.c.hist.digest() }
 
 // Layers is the layer histories so far (nil for a protocol without layers).
 func (w *World) Layers() []LayerHistory { return w.c.layers.histories(w.c.s.Now()) }

@@ -343,6 +343,12 @@ func (s *Sim) noteInput(e *event) {
 	}
 }
 
+// ClockReads counts the times the nodes read their clocks (Env.Now) so
+// far. A handler that did not read its clock did the same whatever the
+// time: an exhaustive search may then take two such steps of different
+// nodes in either order and reach the same state (package explore).
+func (s *Sim) ClockReads() uint64 { return s.clockReads }
+
 // Fingerprinter is a node that digests its own state, so that an
 // exhaustive search (package explore) recognizes a state it has seen:
 // equal fingerprints must mean node states whose futures are alike. It is

@@ -150,9 +150,11 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 		failure:   s.failure,
 		err:       s.err,
 		lastNode:  s.lastNode,
-		chooser:   cloneChooserInto(s.chooser, old.chooser),
-		onCopy:    opts.OnCopy,
-		factories: opts.Factories,
+		// A count, which a snapshot continues.
+		clockReads: s.clockReads,
+		chooser:    cloneChooserInto(s.chooser, old.chooser),
+		onCopy:     opts.OnCopy,
+		factories:  opts.Factories,
 		// The candidates are scratch, sized once rather than grown.
 		cands:  old.cands[:0],
 		candAt: old.candAt[:0],
@@ -235,12 +237,7 @@ func (s *Sim) copySlot(n *slot) *slot {
 	if n.refs.Load() == 1 {
 		return s.adopt(n)
 	}
-	var cp *slot
-	if k := len(s.spare); k > 0 {
-		cp, s.spare = s.spare[k-1], s.spare[:k-1]
-	} else {
-		cp = &slot{}
-	}
+	cp := s.spareFor(n.id)
 	// A spare slot's disk, Env, outbox, deferred list and node were its
 	// own: reused, not shared.
 	disk, env, outbox, deferred, prev := cp.disk, cp.env, cp.outbox[:0], cp.deferred[:0], cp.node
@@ -282,6 +279,27 @@ func (s *Sim) copySlot(n *slot) *slot {
 	if s.onCopy != nil {
 		s.onCopy(n.id, n.node, cp.node)
 	}
+	return cp
+}
+
+// spareFor takes a spare slot out of the list, preferably one of node id
+// (its node value is then of the kind the copy recycles), or makes one.
+func (s *Sim) spareFor(id NodeID) *slot {
+	k := len(s.spare)
+	if k == 0 {
+		return &slot{}
+	}
+	j := k - 1
+	for i := k - 1; i >= 0; i-- {
+		if s.spare[i].id == id {
+			j = i
+			break
+		}
+	}
+	cp := s.spare[j]
+	s.spare[j] = s.spare[k-1]
+	s.spare[k-1] = nil
+	s.spare = s.spare[:k-1]
 	return cp
 }
 

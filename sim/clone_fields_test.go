@@ -17,7 +17,7 @@ func TestCloneFollowsFields(t *testing.T) {
 		v    any
 		want []string
 	}{
-		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare", "released"}},
+		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare", "released", "clockReads"}},
 		{slot{}, []string{"slotState", "refs"}},
 		{slotState{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "timers", "outbox", "deferred", "inputs", "fp", "fpOK"}},
 		{nodeEnv{}, []string{"slot", "inc", "rng", "src"}},

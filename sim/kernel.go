@@ -159,6 +159,8 @@ type Sim struct {
 	spare            []*slot
 	// released is set by Release: the Sim never runs again.
 	released bool
+	// clockReads counts the nodes' reads of their clocks (ClockReads).
+	clockReads uint64
 }
 
 // New returns an empty simulation at time 0.

@@ -299,9 +299,13 @@ func (e *nodeEnv) live() *slot {
 
 func (e *nodeEnv) ID() NodeID          { return e.slot.id }
 func (e *nodeEnv) Incarnation() uint32 { return e.inc }
-func (e *nodeEnv) Now() Time           { n := e.live(); return n.clk.local(n.sim.now) }
-func (e *nodeEnv) Rand() *rand.Rand    { return e.rng }
-func (e *nodeEnv) Disk() *Disk         { return e.live().disk }
+func (e *nodeEnv) Now() Time {
+	n := e.live()
+	n.sim.clockReads++
+	return n.clk.local(n.sim.now)
+}
+func (e *nodeEnv) Rand() *rand.Rand { return e.rng }
+func (e *nodeEnv) Disk() *Disk      { return e.live().disk }
 
 func (e *nodeEnv) Send(to NodeID, msg Message) {
 	n := e.live()

@@ -16,7 +16,7 @@ import (
 
 const exploreSynopsis = `usage: paxossim explore -protocol NAME [-mutant M] [-servers N] [-clients N] [-ops N]
        [-max-round R] [-timers N] [-drops N] [-dups N] [-crashes N] [-client-timers] [-no-layers] [-progress]
-       [-max-depth N] [-max-states N] [-no-snapshots] [-seed S] [-out DIR]
+       [-max-depth N] [-max-states N] [-no-snapshots] [-no-reduction] [-seed S] [-out DIR]
 
 Explores every order of events of a tiny configuration over the real node
 code, breadth first, with time abstracted away: any pending message may be
@@ -60,6 +60,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	maxDepth := fs.Int("max-depth", 0, "stop paths at this length (0: no bound)")
 	maxStates := fs.Int("max-states", 2_000_000, "stop after this many unique states (0: no bound; the search holds some 100 bytes per state seen, and the heap may grow to a few times that)")
 	noSnapshots := fs.Bool("no-snapshots", false, "re-execute every state's path from the start instead of copying worlds (what a protocol whose nodes cannot be copied gets)")
+	noReduction := fs.Bool("no-reduction", false, "take every choice of every state: without it the snapshot search skips the choices its sleep sets prove lead to a state it has found (the same states, fewer choices)")
 	out := fs.String("out", "", "write the counterexample's params.json under `DIR` (default: a new temporary directory)")
 	if code, ok := fs.parse(args, false, stdout, stderr); !ok {
 		return code
@@ -89,7 +90,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := explore.Config{Params: p, MaxRound: *maxRound, Timers: *timers, Drops: *drops, Dups: *dups, Crashes: *crashes,
 		ClientTimers: *clientTimers, NoLayers: *noLayers, Progress: *progress, MaxDepth: *maxDepth, MaxStates: *maxStates,
-		NoSnapshots: *noSnapshots}
+		NoSnapshots: *noSnapshots, NoReduction: *noReduction}
 	last := time.Now()
 	cfg.OnProgress = func(r explore.Result) {
 		if time.Since(last) >= 5*time.Second {
@@ -109,7 +110,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		res.States, res.Transitions, res.Depth, res.Pruned, res.Finished, res.Steps, res.Wall.Round(1e6), res.StatesPerSecond())
 	switch {
 	case res.Snapshots:
-		fmt.Fprintf(w, "snapshots: %d worlds copied, %d choices taken again\n", res.Clones, res.Redone)
+		fmt.Fprintf(w, "snapshots: %d worlds copied, %d choices taken again, %d choices asleep (skipped)\n", res.Clones, res.Redone, res.Slept)
 	case res.Fallback != "":
 		fmt.Fprintf(w, "re-executed every path: %s\n", res.Fallback)
 	}
