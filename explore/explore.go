@@ -255,6 +255,7 @@ type explorer struct {
 	// the memory of the sleepers of the state being expanded.
 	choiceBuf []choice
 	taken     []sleeper
+	sleepBuf  []uint64
 	// layered is set when the servers' layer histories are recorded.
 	layered bool
 }

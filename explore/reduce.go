@@ -96,8 +96,8 @@ func (e *explorer) sleepSet(out []uint64, taken []sleeper, ch choice, readClock 
 
 // sleepsOf is the sleep set of the state at r.
 func (e *explorer) sleepsOf(r ref) []uint64 {
-	n := &e.snap.levels[r.depth][r.i]
-	return e.snap.sleeps[r.depth][n.sleepAt : n.sleepAt+uint32(n.sleepN)]
+	n := e.snap.levels[r.depth].at(int(r.i))
+	return e.snap.sleeps[r.depth].run(int(n.sleepAt), int(n.sleepN))
 }
 
 // asleep reports whether ch runs an event of the sleep set z.

@@ -25,12 +25,12 @@ import (
 
 // DefaultMaxSnapshots is the number of worlds a snapshot search keeps at
 // once when Config.MaxSnapshots is 0. Few is fastest: a state's world is
-// made again from its parent's for the price of one copy and one step,
-// and siblings share the parent's, while every world kept is heap the
-// garbage collector scans again and again, memory a dropped copy cannot
-// lend the next, and nodes and disks no longer shared (single-decree Paxos
-// with -no-layers, 200,000 states: 256 kept, 35k states/s; 5,000, 23k;
-// 50,000, 13k).
+// made again from its parent's, still warm in the cache, for the price of
+// one copy and one step, and siblings share the parent's, while every
+// world kept is heap the garbage collector scans again and again, memory
+// a dropped copy cannot lend the next, and cold by the time its turn
+// comes (single-decree Paxos with -no-layers, 500,000 states: 256 kept,
+// 92k states/s; 4,096, 83k; 32,768, 60k).
 const DefaultMaxSnapshots = 256
 
 // treeNode is a state of the snapshot search: its place in the tree of
@@ -66,8 +66,8 @@ type snapshots struct {
 	root *runner.World // the initial world, never stepped
 	// levels holds every state found, by depth, in the order found, and
 	// sleeps their sleep sets (treeNode.sleepAt), by depth.
-	levels [][]treeNode
-	sleeps [][]uint64
+	levels []chunks[treeNode]
+	sleeps []chunks[uint64]
 	// worlds holds the worlds kept for states of the level being
 	// expanded (now) and of the next, at most max in all.
 	now, next map[int32]*runner.World
@@ -85,8 +85,8 @@ const maxPool = 64
 // path is the choices that lead to the state at r from the start.
 func (e *explorer) path(r ref) []sim.Choice {
 	out := make([]sim.Choice, r.depth)
-	for ; r.depth > 0; r = (ref{r.depth - 1, e.snap.levels[r.depth][r.i].parent}) {
-		out[r.depth-1] = e.snap.levels[r.depth][r.i].choice()
+	for ; r.depth > 0; r = (ref{r.depth - 1, e.snap.levels[r.depth].at(int(r.i)).parent}) {
+		out[r.depth-1] = e.snap.levels[r.depth].at(int(r.i)).choice()
 	}
 	return out
 }
@@ -96,7 +96,8 @@ func (e *explorer) runSnapshots(root *runner.World, first outcome) error {
 	if max == 0 {
 		max = DefaultMaxSnapshots
 	}
-	e.snap = &snapshots{root: root, max: max, levels: [][]treeNode{{{}}}, sleeps: [][]uint64{nil}, now: map[int32]*runner.World{}, next: map[int32]*runner.World{}}
+	e.snap = &snapshots{root: root, max: max, levels: make([]chunks[treeNode], 1), sleeps: make([]chunks[uint64], 1), now: map[int32]*runner.World{}, next: map[int32]*runner.World{}}
+	e.snap.levels[0].push(treeNode{})
 	e.res.Snapshots = true
 	e.seen[first.fp] = ref{}
 	e.res.States = 1
@@ -107,7 +108,7 @@ func (e *explorer) runSnapshots(root *runner.World, first outcome) error {
 	}
 	cut := false
 	for depth := int32(0); int(depth) < len(e.snap.levels); depth++ {
-		if len(e.snap.levels[depth]) == 0 {
+		if e.snap.levels[depth].len() == 0 {
 			break // every state of the level above was seen before, or beyond the bounds
 		}
 		if e.cfg.MaxDepth > 0 && int(depth) >= e.cfg.MaxDepth {
@@ -119,7 +120,7 @@ func (e *explorer) runSnapshots(root *runner.World, first outcome) error {
 		if depth == 0 {
 			clear(e.snap.now)
 		}
-		for i := range e.snap.levels[depth] {
+		for i := range e.snap.levels[depth].len() {
 			if err := e.expandSnapshot(ref{depth, int32(i)}); err != nil {
 				return err
 			}
@@ -157,10 +158,10 @@ func (e *explorer) expandSnapshot(r ref) error {
 	}
 	child := r.depth + 1
 	if int(child) == len(e.snap.levels) {
-		e.snap.levels = append(e.snap.levels, nil)
-		e.snap.sleeps = append(e.snap.sleeps, nil)
+		e.snap.levels = append(e.snap.levels, chunks[treeNode]{})
+		e.snap.sleeps = append(e.snap.sleeps, chunks[uint64]{})
 	}
-	node := e.snap.levels[r.depth][r.i]
+	node := *e.snap.levels[r.depth].at(int(r.i))
 	z := e.sleepsOf(r)
 	// Nothing below lists choices again before the loop ends.
 	choices := e.choicesInto(e.choiceBuf, w, node.spent)
@@ -203,14 +204,8 @@ func (e *explorer) expandSnapshot(r ref) error {
 		e.res.Depth = max(e.res.Depth, int(child))
 		e.res.Finished = e.res.Finished || o.finished
 		level := &e.snap.levels[child]
-		arena := &e.snap.sleeps[child]
-		n := len(*arena)
-		*arena = e.sleepSet(*arena, taken, ch, readClock)
-		*level = append(*level, treeNode{parent: r.i, index: int32(ch.Index), spent: ch.spent, kind: ch.Kind,
-			sleepAt: uint32(n), sleepN: uint8(len(*arena) - n)})
-		at := ref{child, int32(len(*level) - 1)}
-		e.seen[o.fp] = at
 		if o.failure != nil {
+			at := ref{child, int32(level.push(treeNode{parent: r.i, index: int32(ch.Index), spent: ch.spent, kind: ch.Kind}))}
 			e.violation(*o.failure, e.path(at))
 			return nil
 		}
@@ -218,14 +213,17 @@ func (e *explorer) expandSnapshot(r ref) error {
 			return nil
 		}
 		if o.beyond {
-			// Checked, not expanded: out of the level again.
-			*level = (*level)[:len(*level)-1]
-			*arena = (*arena)[:n]
+			// Checked, not expanded: in no level.
 			e.seen[o.fp] = noRef
 			e.res.Pruned++
 			e.drop(cw)
 			continue
 		}
+		e.sleepBuf = e.sleepSet(e.sleepBuf[:0], taken, ch, readClock)
+		sleepAt := e.snap.sleeps[child].pushRun(e.sleepBuf)
+		at := ref{child, int32(level.push(treeNode{parent: r.i, index: int32(ch.Index), spent: ch.spent, kind: ch.Kind,
+			sleepAt: uint32(sleepAt), sleepN: uint8(len(e.sleepBuf))}))}
+		e.seen[o.fp] = at
 		if sl, ok := e.sleeperOf(ch, readClock, at); ok {
 			taken = append(taken, sl)
 			e.taken = taken
@@ -250,7 +248,7 @@ func (e *explorer) worldOf(r ref) (*runner.World, error) {
 	if r.depth == 0 {
 		return e.clone(e.snap.root)
 	}
-	n := &e.snap.levels[r.depth][r.i]
+	n := e.snap.levels[r.depth].at(int(r.i))
 	pw, err := e.ancestor(ref{r.depth - 1, n.parent})
 	if err != nil {
 		return nil, err
@@ -272,7 +270,7 @@ func (e *explorer) ancestor(a ref) (*runner.World, error) {
 	if int(a.depth) < len(*c) && (*c)[a.depth].world != nil && (*c)[a.depth].at == a {
 		return (*c)[a.depth].world, nil
 	}
-	n := &e.snap.levels[a.depth][a.i]
+	n := e.snap.levels[a.depth].at(int(a.i))
 	pw, err := e.ancestor(ref{a.depth - 1, n.parent})
 	if err != nil {
 		return nil, err

@@ -241,7 +241,14 @@ func (s *Sim) copySlot(n *slot) *slot {
 	// A spare slot's disk, Env, outbox, deferred list and node were its
 	// own: reused, not shared.
 	disk, env, outbox, deferred, prev := cp.disk, cp.env, cp.outbox[:0], cp.deferred[:0], cp.node
-	cp.slotState = n.slotState
+	// The head whole, the timers as far as either side used them: a
+	// slot's timers past its usedTimers are zero.
+	old := cp.usedTimers
+	cp.slotHead = n.slotHead
+	copy(cp.timers[:n.usedTimers], n.timers[:n.usedTimers])
+	if old > n.usedTimers {
+		clear(cp.timers[n.usedTimers:old])
+	}
 	cp.refs.Store(1)
 	n.refs.Add(-1) // this Sim holds the copy instead
 	cp.sim = s

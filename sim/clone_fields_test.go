@@ -19,7 +19,8 @@ func TestCloneFollowsFields(t *testing.T) {
 	}{
 		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare", "released", "clockReads"}},
 		{slot{}, []string{"slotState", "refs"}},
-		{slotState{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "timers", "outbox", "deferred", "inputs", "fp", "fpOK"}},
+		{slotState{}, []string{"slotHead", "timers"}},
+		{slotHead{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "usedTimers", "outbox", "deferred", "inputs", "fp", "fpOK"}},
 		{nodeEnv{}, []string{"slot", "inc", "rng", "src"}},
 		{Disk{}, []string{"synced", "torn", "unsynced", "pending", "syncLog", "Writes", "Syncs", "shared", "digest", "digested", "spareSynced", "sparePending", "spareUnsynced"}},
 		{queue{}, []string{"keys", "slots", "free"}},

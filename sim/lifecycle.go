@@ -48,8 +48,14 @@ type slot struct {
 	refs atomic.Int32
 }
 
-// slotState is what a copy of a slot copies.
+// slotState is what a copy of a slot copies: the head whole, and the
+// timers up to the last tag the incarnation used (the rest are zero).
 type slotState struct {
+	slotHead
+	timers [MaxTimerTags]timerState
+}
+
+type slotHead struct {
 	sim         *Sim
 	id          NodeID
 	factory     func(NodeID) Node
@@ -62,9 +68,11 @@ type slotState struct {
 	incarnation uint32
 	disk        *Disk
 	clk         clock
-	timers      [MaxTimerTags]timerState
-	outbox      []outMsg
-	deferred    []event
+	// usedTimers is one more than the highest timer tag the incarnation
+	// set or cancelled: the timers from it on are zero.
+	usedTimers uint8
+	outbox     []outMsg
+	deferred   []event
 	// inputs digests what this incarnation handled, under a chooser only
 	// (Sim.InputDigest).
 	inputs uint64
@@ -89,7 +97,7 @@ type outMsg struct {
 // at start and at every restart. Nodes get ids 0, 1, 2, ... in the order added.
 func (s *Sim) AddNode(factory func(NodeID) Node) NodeID {
 	id := NodeID(len(s.nodes))
-	n := &slot{slotState: slotState{sim: s, id: id, factory: factory, disk: NewDisk()}}
+	n := &slot{slotState: slotState{slotHead: slotHead{sim: s, id: id, factory: factory, disk: NewDisk()}}}
 	n.refs.Store(1)
 	s.nodes = append(s.nodes, n)
 	return id
@@ -163,7 +171,8 @@ func (s *Sim) Restart(id NodeID) bool {
 func (s *Sim) boot(n *slot) {
 	n.up = true
 	n.paused = false
-	n.timers = [MaxTimerTags]timerState{}
+	clear(n.timers[:n.usedTimers])
+	n.usedTimers = 0
 	n.env = &nodeEnv{slot: n, inc: n.incarnation}
 	n.env.rng, n.env.src = newStream(s.cfg.Seed, domainNode, uint64(n.id), uint64(n.incarnation))
 	n.node = n.factory(n.id)
@@ -265,7 +274,7 @@ func (s *Sim) SetClock(id NodeID, skew Duration, driftPPM int64) {
 		return
 	}
 	local := n.clk.local(s.now)
-	for tag := range n.timers {
+	for tag := range n.timers[:n.usedTimers] {
 		t := &n.timers[tag]
 		if !t.armed {
 			continue
@@ -321,6 +330,7 @@ func (e *nodeEnv) SetTimer(tag TimerTag, d Duration) {
 		panic(fmt.Sprintf("sim: timer tag %d >= MaxTimerTags", tag))
 	}
 	s := n.sim
+	n.useTimer(tag)
 	t := &n.timers[tag]
 	t.gen++
 	t.armed = true
@@ -333,8 +343,16 @@ func (e *nodeEnv) CancelTimer(tag TimerTag) {
 	if tag >= MaxTimerTags {
 		panic(fmt.Sprintf("sim: timer tag %d >= MaxTimerTags", tag))
 	}
+	n.useTimer(tag)
 	n.timers[tag].armed = false
 	n.timers[tag].gen++
+}
+
+// useTimer notes that tag is used (slotHead.usedTimers).
+func (n *slot) useTimer(tag TimerTag) {
+	if uint8(tag) >= n.usedTimers {
+		n.usedTimers = uint8(tag) + 1
+	}
 }
 
 func (e *nodeEnv) Logf(format string, args ...any) {
