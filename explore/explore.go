@@ -239,7 +239,7 @@ type explorer struct {
 	budget  int64
 	// seen maps each state found to its place in the snapshot search's
 	// levels (reduce.go), or to noRef.
-	seen map[uint64]ref
+	seen seenSet
 	// verdicts caches linearizability verdicts by history digest: many
 	// states share a history.
 	verdicts map[uint64]*runner.Failure
@@ -297,14 +297,14 @@ func newExplorer(cfg Config) (*explorer, error) {
 	}
 	return &explorer{cfg: cfg, proto: proto, model: sp.Model(), servers: p.Servers, nodes: p.Servers + p.Workload.Clients,
 		layered: !cfg.NoLayers && len(proto.Layers) > 0,
-		budget:  budget, seen: map[uint64]ref{}, verdicts: map[uint64]*runner.Failure{}, values: map[any]uint64{}}, nil
+		budget:  budget, verdicts: map[uint64]*runner.Failure{}, values: map[any]uint64{}}, nil
 }
 
 // world re-executes path from the start, checking after every step, and
 // returns the world at its end.
 func (e *explorer) world(path []sim.Choice) (*runner.World, *runner.Failure, error) {
 	sc := sim.NewScript(path)
-	w, err := runner.NewWorld(e.cfg.Params, sc, runner.Options{DiscardLayers: e.cfg.NoLayers})
+	w, err := runner.NewWorld(e.cfg.Params, sc, runner.Options{DiscardLayers: e.cfg.NoLayers, ValueDigest: e.valueDigest})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -425,7 +425,7 @@ func (e *explorer) run() error {
 			return e.runSnapshots(w, outcome{fp: e.fingerprint(w, spent{}), failure: f, finished: w.ClientsDone()})
 		}
 	}
-	e.seen[e.fingerprint(w, spent{})] = noRef
+	e.seen.put(e.fingerprint(w, spent{}), noRef)
 	e.res.States = 1
 	e.res.Finished = w.ClientsDone()
 	if f != nil {
@@ -497,10 +497,10 @@ func (e *explorer) expand(ps pathState, next []pathState) ([]pathState, error) {
 			}
 		}
 		e.res.Transitions++
-		if _, dup := e.seen[o.fp]; dup {
+		if _, dup := e.seen.get(o.fp); dup {
 			continue
 		}
-		e.seen[o.fp] = noRef
+		e.seen.put(o.fp, noRef)
 		e.res.States++
 		e.res.Depth = max(e.res.Depth, len(child.path))
 		e.res.Finished = e.res.Finished || o.finished

@@ -99,7 +99,7 @@ func (e *explorer) runSnapshots(root *runner.World, first outcome) error {
 	e.snap = &snapshots{root: root, max: max, levels: make([]chunks[treeNode], 1), sleeps: make([]chunks[uint64], 1), now: map[int32]*runner.World{}, next: map[int32]*runner.World{}}
 	e.snap.levels[0].push(treeNode{})
 	e.res.Snapshots = true
-	e.seen[first.fp] = ref{}
+	e.seen.put(first.fp, ref{})
 	e.res.States = 1
 	e.res.Finished = first.finished
 	if first.failure != nil {
@@ -192,7 +192,7 @@ func (e *explorer) expandSnapshot(r ref) error {
 		}
 		readClock := cw.Sim().ClockReads() != reads
 		e.res.Transitions++
-		if x, dup := e.seen[o.fp]; dup {
+		if x, dup := e.seen.get(o.fp); dup {
 			if sl, ok := e.sleeperOf(ch, readClock, x); ok {
 				taken = append(taken, sl)
 				e.taken = taken
@@ -214,7 +214,7 @@ func (e *explorer) expandSnapshot(r ref) error {
 		}
 		if o.beyond {
 			// Checked, not expanded: in no level.
-			e.seen[o.fp] = noRef
+			e.seen.put(o.fp, noRef)
 			e.res.Pruned++
 			e.drop(cw)
 			continue
@@ -223,7 +223,7 @@ func (e *explorer) expandSnapshot(r ref) error {
 		sleepAt := e.snap.sleeps[child].pushRun(e.sleepBuf)
 		at := ref{child, int32(level.push(treeNode{parent: r.i, index: int32(ch.Index), spent: ch.spent, kind: ch.Kind,
 			sleepAt: uint32(sleepAt), sleepN: uint8(len(e.sleepBuf))}))}
-		e.seen[o.fp] = at
+		e.seen.put(o.fp, at)
 		if sl, ok := e.sleeperOf(ch, readClock, at); ok {
 			taken = append(taken, sl)
 			e.taken = taken

@@ -25,7 +25,7 @@ func TestCloneFollowsFields(t *testing.T) {
 		want []string
 	}{
 		{cluster{}, []string{"s", "p", "proto", "model", "net", "inj", "hist", "inv", "layers", "clients", "failure", "done", "leaders", "watchLeaders", "wl", "setup", "srcs", "snap"}},
-		{history{}, []string{"s", "ops", "open", "completed", "obs", "last", "ranks", "events", "sum", "sumOK"}},
+		{history{}, []string{"s", "ops", "open", "completed", "obs", "last", "ranks", "events", "sum", "sumOK", "valueDigest"}},
 		{invariants{}, []string{"s", "proto", "servers", "decided", "decider", "deciderID", "have", "stateAt", "stateBy", "haveState", "per", "cov", "chosen", "scanned", "everyStep", "noDivergence"}},
 		{serverWatch{}, []string{"seen", "inc", "view", "log", "commit", "executed", "maxPromised", "promisedBy", "syncs", "maxDurable", "durableBy"}},
 		{chosen{}, []string{"s", "decode", "majority", "marks", "entries", "slots", "disks", "decoded"}},

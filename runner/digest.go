@@ -30,16 +30,20 @@ func (h *history) digest() uint64 {
 	if h.sumOK {
 		return h.sum
 	}
+	digest := h.valueDigest
+	if digest == nil {
+		digest = ValueDigest
+	}
 	d := sim.Mix(uint64(len(h.ops)))
 	for i := range h.ops {
 		op, r := &h.ops[i], &h.ranks[i]
 		if r.in == 0 {
-			r.in = ValueDigest(op.Input)
+			r.in = nonZero(digest(op.Input))
 		}
 		ret, out := uint64(openRank), unknownDigest
 		if op.Return >= 0 {
 			if r.out == 0 {
-				r.out = ValueDigest(op.Output)
+				r.out = nonZero(digest(op.Output))
 			}
 			ret, out = r.ret, r.out
 		}
@@ -60,3 +64,11 @@ func ValueDigest(v any) uint64 {
 }
 
 var unknownDigest = ValueDigest(spec.Unknown{})
+
+// nonZero keeps 0 for "not digested yet" (opRanks).
+func nonZero(d uint64) uint64 {
+	if d == 0 {
+		return 1
+	}
+	return d
+}

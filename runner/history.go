@@ -37,6 +37,9 @@ type history struct {
 	// clears it.
 	sum   uint64
 	sumOK bool
+	// valueDigest digests the values (Options.ValueDigest; nil:
+	// ValueDigest).
+	valueDigest func(any) uint64
 }
 
 type opKey struct {

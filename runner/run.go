@@ -67,6 +67,12 @@ type Options struct {
 	Checked bool
 	// StepsMax overrides the kernel's step budget (0: the kernel's default).
 	StepsMax int64
+	// ValueDigest digests the operations' inputs and outputs for
+	// World.HistoryDigest (World only; nil: the package's ValueDigest). It
+	// must be a pure function that tells apart the values ValueDigest
+	// tells apart: a driver that digests many worlds' histories passes
+	// one that caches what it digested.
+	ValueDigest func(any) uint64
 	// DiscardLayers drains the servers' layer events without recording
 	// the layer histories (World only): a driver that neither checks them
 	// nor tells states apart by them (an exhaustive search with

@@ -33,6 +33,7 @@ func NewWorld(p Params, ch sim.Chooser, opts Options) (*World, error) {
 	if opts.DiscardLayers {
 		c.layers.discardHistories()
 	}
+	c.hist.valueDigest = opts.ValueDigest
 	return &World{c: c}, nil
 }
 

@@ -82,6 +82,9 @@ func (s *Sim) CloneCheck() error {
 		return fmt.Errorf("%w: a handler of %v is running", ErrNotCloneable, s.current.id)
 	}
 	for _, k := range s.q.keys {
+		if s.q.calls == 0 {
+			break
+		}
 		if s.q.slots[k.slot].kind == evCall {
 			return fmt.Errorf("%w: a kernel callback is pending at t=%v (a fault, a heal or a clog's release: a closure over this world)", ErrNotCloneable, k.at)
 		}
@@ -177,7 +180,7 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 		c.netRand, c.netSrc = copyStream(s.netSrc)
 		c.faultRand, c.faultSrc = copyStream(s.faultSrc)
 	}
-	c.q = queue{keys: append(old.q.keys[:0], s.q.keys...), slots: append(old.q.slots[:0], s.q.slots...), free: append(old.q.free[:0], s.q.free...)}
+	c.q = queue{keys: append(old.q.keys[:0], s.q.keys...), slots: append(old.q.slots[:0], s.q.slots...), free: append(old.q.free[:0], s.q.free...), calls: s.q.calls}
 	c.tr = tracer{hash: s.tr.hash, count: s.tr.count, w: opts.Trace, tailPos: s.tr.tailPos, buf: old.tr.buf[:0]}
 	if s.tr.tail != nil {
 		c.tr.tail = append(old.tr.tail[:0], s.tr.tail...)

@@ -23,7 +23,7 @@ func TestCloneFollowsFields(t *testing.T) {
 		{slotHead{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "usedTimers", "outbox", "deferred", "inputs", "fp", "fpOK"}},
 		{nodeEnv{}, []string{"slot", "inc", "rng", "src"}},
 		{Disk{}, []string{"synced", "torn", "unsynced", "pending", "syncLog", "Writes", "Syncs", "shared", "digest", "digested", "spareSynced", "sparePending", "spareUnsynced"}},
-		{queue{}, []string{"keys", "slots", "free"}},
+		{queue{}, []string{"keys", "slots", "free", "calls"}},
 		{tracer{}, []string{"hash", "count", "w", "tail", "tailPos", "buf"}},
 		{Script{}, []string{"choices", "next"}},
 		{PCT{}, []string{"window", "prio", "change", "next", "count"}},

@@ -45,6 +45,9 @@ type queue struct {
 	keys  []queueKey
 	slots []event
 	free  []int32
+	// calls counts the kernel callbacks queued (evCall), which make a Sim
+	// uncloneable (clone.go).
+	calls int
 }
 
 func (q *queue) less(i, j int) bool {
@@ -61,6 +64,9 @@ func (q *queue) len() int { return len(q.keys) }
 func (q *queue) item(i int) *event { return &q.slots[q.keys[i].slot] }
 
 func (q *queue) push(e event) {
+	if e.kind == evCall {
+		q.calls++
+	}
 	var slot int32
 	if n := len(q.free); n > 0 {
 		slot = q.free[n-1]
@@ -84,6 +90,9 @@ func (q *queue) pop() event { return q.remove(0) }
 func (q *queue) remove(i int) event {
 	slot := q.keys[i].slot
 	top := q.slots[slot]
+	if top.kind == evCall {
+		q.calls--
+	}
 	q.slots[slot] = event{} // let the message and closure be collected
 	q.free = append(q.free, slot)
 	n := len(q.keys) - 1
