@@ -190,10 +190,28 @@ func (s *Sim) gatherCandidates(limit Time) {
 	s.buildCandidates()
 }
 
+// candidatesKey is what the candidates depend on beyond the queue's
+// generation's events and timers: the limit and the chooser's window.
+type candidatesKey struct {
+	gen    uint64
+	limit  Time
+	window Duration
+	chosen bool // a chooser is installed
+}
+
 // gatherPositions fills s.candAt with the queue positions of the
 // candidates, in order, and empties s.cands (buildCandidates fills it).
+// Positions listed for the same queue, limit and window are kept.
 func (s *Sim) gatherPositions(limit Time) {
 	s.cands = s.cands[:0]
+	key := candidatesKey{gen: s.q.gen, limit: limit, chosen: s.chooser != nil}
+	if s.chooser != nil {
+		key.window = s.chooser.Window()
+	}
+	if s.candOK && s.candKey == key {
+		return
+	}
+	s.candKey, s.candOK = key, true
 	s.candAt = s.candAt[:0]
 	n := s.q.len()
 	if n == 0 || s.q.item(0).kind == evCall {

@@ -159,12 +159,13 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 		onCopy:     opts.OnCopy,
 		factories:  opts.Factories,
 		// The candidates are scratch, sized once rather than grown.
-		cands:  old.cands[:0],
-		candAt: old.candAt[:0],
+		cands:   old.cands[:0],
+		candAt:  append(old.candAt[:0], s.candAt...),
+		candKey: s.candKey,
+		candOK:  s.candOK,
 	}
 	if cap(c.cands) == 0 {
 		c.cands = make([]Candidate, 0, len(s.q.keys)+4)
-		c.candAt = make([]int, 0, len(s.q.keys)+4)
 	}
 	if opts.Factories == nil {
 		c.factories = s.factories
@@ -180,7 +181,7 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 		c.netRand, c.netSrc = copyStream(s.netSrc)
 		c.faultRand, c.faultSrc = copyStream(s.faultSrc)
 	}
-	c.q = queue{keys: append(old.q.keys[:0], s.q.keys...), slots: append(old.q.slots[:0], s.q.slots...), free: append(old.q.free[:0], s.q.free...), calls: s.q.calls}
+	c.q = queue{keys: append(old.q.keys[:0], s.q.keys...), slots: append(old.q.slots[:0], s.q.slots...), free: append(old.q.free[:0], s.q.free...), calls: s.q.calls, gen: s.q.gen}
 	c.tr = tracer{hash: s.tr.hash, count: s.tr.count, w: opts.Trace, tailPos: s.tr.tailPos, buf: old.tr.buf[:0]}
 	if s.tr.tail != nil {
 		c.tr.tail = append(old.tr.tail[:0], s.tr.tail...)

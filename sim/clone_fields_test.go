@@ -17,13 +17,13 @@ func TestCloneFollowsFields(t *testing.T) {
 		v    any
 		want []string
 	}{
-		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "netSrc", "faultSrc", "factories", "onCopy", "spare", "released", "clockReads"}},
+		{Sim{}, []string{"cfg", "now", "seq", "q", "nodes", "transport", "tr", "stats", "failure", "err", "netRand", "faultRand", "current", "checked", "lastNode", "chooser", "cands", "candAt", "candKey", "candOK", "netSrc", "faultSrc", "factories", "onCopy", "spare", "released", "clockReads"}},
 		{slot{}, []string{"slotState", "refs"}},
 		{slotState{}, []string{"slotHead", "timers"}},
 		{slotHead{}, []string{"sim", "id", "factory", "node", "env", "namer", "up", "paused", "started", "incarnation", "disk", "clk", "usedTimers", "outbox", "deferred", "inputs", "fp", "fpOK"}},
 		{nodeEnv{}, []string{"slot", "inc", "rng", "src"}},
 		{Disk{}, []string{"synced", "torn", "unsynced", "pending", "syncLog", "Writes", "Syncs", "shared", "digest", "digested", "spareSynced", "sparePending", "spareUnsynced"}},
-		{queue{}, []string{"keys", "slots", "free", "calls"}},
+		{queue{}, []string{"keys", "slots", "free", "calls", "gen"}},
 		{tracer{}, []string{"hash", "count", "w", "tail", "tailPos", "buf"}},
 		{Script{}, []string{"choices", "next"}},
 		{PCT{}, []string{"window", "prio", "change", "next", "count"}},

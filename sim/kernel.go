@@ -148,6 +148,12 @@ type Sim struct {
 	chooser Chooser
 	cands   []Candidate
 	candAt  []int // queue positions of cands
+	// candAt holds the candidates of the queue as candKey says while
+	// candOK: a search lists a world's candidates, then copies the world
+	// once per candidate, and each copy takes its one step without
+	// listing them again.
+	candKey candidatesKey
+	candOK  bool
 
 	// netSrc and faultSrc are the sources of netRand and faultRand, which
 	// a snapshot copies; factories overrides the nodes' factories in a

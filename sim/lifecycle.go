@@ -169,6 +169,7 @@ func (s *Sim) Restart(id NodeID) bool {
 }
 
 func (s *Sim) boot(n *slot) {
+	s.q.gen++ // its old incarnation's timers are no candidates
 	n.up = true
 	n.paused = false
 	clear(n.timers[:n.usedTimers])
@@ -206,6 +207,7 @@ func (s *Sim) CrashWith(id NodeID, fate DiskFate) bool {
 	}
 	n.disk.crash(keep, tear)
 	n.up = false
+	s.q.gen++ // its timers are no candidates now
 	n.paused = false
 	n.node = nil
 	n.fpOK = false
@@ -346,6 +348,7 @@ func (e *nodeEnv) CancelTimer(tag TimerTag) {
 	n.useTimer(tag)
 	n.timers[tag].armed = false
 	n.timers[tag].gen++
+	n.sim.q.gen++ // its queued event is no candidate now
 }
 
 // useTimer notes that tag is used (slotHead.usedTimers).

@@ -48,6 +48,10 @@ type queue struct {
 	// calls counts the kernel callbacks queued (evCall), which make a Sim
 	// uncloneable (clone.go).
 	calls int
+	// gen changes whenever the candidates may have: an event queued or
+	// taken out, a timer cancelled, a node crashed or booted (the
+	// candidates' cache, chooser.go).
+	gen uint64
 }
 
 func (q *queue) less(i, j int) bool {
@@ -64,6 +68,7 @@ func (q *queue) len() int { return len(q.keys) }
 func (q *queue) item(i int) *event { return &q.slots[q.keys[i].slot] }
 
 func (q *queue) push(e event) {
+	q.gen++
 	if e.kind == evCall {
 		q.calls++
 	}
@@ -88,6 +93,7 @@ func (q *queue) pop() event { return q.remove(0) }
 
 // remove takes the event at heap position i out of the queue.
 func (q *queue) remove(i int) event {
+	q.gen++
 	slot := q.keys[i].slot
 	top := q.slots[slot]
 	if top.kind == evCall {
