@@ -248,16 +248,17 @@ type explorer struct {
 	snap     *snapshots // the snapshot search's state, when it copies worlds
 	one      oneChoice  // apply's chooser
 	// scratch
-	times []int64
-	hs    stateHistories
+	hs stateHistories
 	// choiceBuf is the memory of the last choices listed: a search
 	// expands one state at a time, and keeps no state's choices; taken
 	// the memory of the sleepers of the state being expanded.
 	choiceBuf []choice
 	taken     []sleeper
 	sleepBuf  []uint64
-	// layered is set when the servers' layer histories are recorded.
-	layered bool
+	// layered is set when the servers' layer histories are recorded;
+	// layerSalts digest the protocol's layers' names.
+	layered    bool
+	layerSalts []uint64
 }
 
 func newExplorer(cfg Config) (*explorer, error) {
@@ -295,7 +296,11 @@ func newExplorer(cfg Config) (*explorer, error) {
 	if budget == 0 {
 		budget = p.Checks.CheckBudget
 	}
-	return &explorer{cfg: cfg, proto: proto, model: sp.Model(), servers: p.Servers, nodes: p.Servers + p.Workload.Clients,
+	var salts []uint64
+	for _, l := range proto.Layers {
+		salts = append(salts, sim.HashString(l.Name))
+	}
+	return &explorer{cfg: cfg, proto: proto, layerSalts: salts, model: sp.Model(), servers: p.Servers, nodes: p.Servers + p.Workload.Clients,
 		layered: !cfg.NoLayers && len(proto.Layers) > 0,
 		budget:  budget, verdicts: map[uint64]*runner.Failure{}, values: map[any]uint64{}}, nil
 }
@@ -376,16 +381,17 @@ func (e *explorer) step(w *runner.World, ch choice) (outcome, error) {
 
 // stateHistories is a state's client and layer histories with their
 // digests, made once for both the state's verdict and its fingerprint.
-// The client history's digest is the world's (runner.World.HistoryDigest,
-// kept until the history changes); the history itself is read only when
-// its verdict is not cached.
+// The digests are the world's (runner.World.HistoryDigest and
+// LayerDigestsInto, kept until a history changes); the histories
+// themselves are read only when a verdict is not cached.
 type stateHistories struct {
 	w            *runner.World
 	ops          []spec.Operation // w's history once haveOps
 	haveOps      bool
 	digest       uint64
-	layers       []runner.LayerHistory // nil with Config.NoLayers
-	layerDigests []uint64
+	layers       []runner.LayerHistory // w's layer histories once haveLayers
+	haveLayers   bool
+	layerDigests []uint64 // by the protocol's layers; none with Config.NoLayers
 }
 
 // operations is the client history.
@@ -396,16 +402,21 @@ func (h *stateHistories) operations() []spec.Operation {
 	return h.ops
 }
 
+// layerOps is the history of the protocol's layer i.
+func (h *stateHistories) layerOps(i int) []spec.Operation {
+	if !h.haveLayers {
+		h.layers, h.haveLayers = h.w.Layers(), true
+	}
+	return h.layers[i].Ops
+}
+
 func (e *explorer) histories(w *runner.World) *stateHistories {
 	h := &e.hs
-	h.w, h.haveOps = w, false
+	h.w, h.haveOps, h.layers, h.haveLayers = w, false, nil, false
 	h.digest = w.HistoryDigest()
-	h.layers, h.layerDigests = nil, h.layerDigests[:0]
+	h.layerDigests = h.layerDigests[:0]
 	if !e.cfg.NoLayers {
-		h.layers = w.Layers()
-		for _, l := range h.layers {
-			h.layerDigests = append(h.layerDigests, e.historyDigest(l.Ops))
-		}
+		h.layerDigests = w.LayerDigestsInto(h.layerDigests)
 	}
 	return h
 }
@@ -712,34 +723,8 @@ func (e *explorer) fingerprintWith(w *runner.World, sp spent, hs *stateHistories
 	}
 	h = sim.Mix(h, s.PendingDigest(), w.CheckerDigest(), hs.digest,
 		uint64(sp.drops), uint64(sp.dups), uint64(sp.crashes), uint64(sp.timers))
-	for i, l := range hs.layers {
-		h = sim.Mix(h, sim.HashString(l.Name), hs.layerDigests[i])
-	}
-	return h
-}
-
-// historyDigest digests a history up to the order of its events: the
-// operations in call order, each with its client, input, output and the
-// ranks of its call and return among all the history's instants. That is
-// all a linearizability check looks at.
-func (e *explorer) historyDigest(ops []spec.Operation) uint64 {
-	e.times = e.times[:0]
-	for _, op := range ops {
-		e.times = append(e.times, op.Call)
-		if _, open := op.Output.(spec.Unknown); !open {
-			e.times = append(e.times, op.Return)
-		}
-	}
-	slices.Sort(e.times)
-	e.times = slices.Compact(e.times)
-	rank := func(t int64) uint64 { i, _ := slices.BinarySearch(e.times, t); return uint64(i) }
-	h := sim.Mix(uint64(len(ops)))
-	for _, op := range ops {
-		ret := uint64(1 << 62) // open: it may take effect at any later time
-		if _, open := op.Output.(spec.Unknown); !open {
-			ret = rank(op.Return)
-		}
-		h = sim.Mix(h, uint64(op.Client), e.valueDigest(op.Input), e.valueDigest(op.Output), rank(op.Call), ret)
+	for i, d := range hs.layerDigests {
+		h = sim.Mix(h, e.layerSalts[i], d)
 	}
 	return h
 }
@@ -774,13 +759,9 @@ func (e *explorer) judgeHistories(h *stateHistories) *runner.Failure {
 	}); f != nil {
 		return f
 	}
-	for li, l := range h.layers {
-		i := e.proto.LayerIndex(l.Name)
-		if i < 0 {
-			return &runner.Failure{Check: runner.CheckSetup, Fact: fmt.Sprintf("protocol %s has no layer %q", e.proto.Name, l.Name)}
-		}
-		name := l.Name
-		if f := e.judgeOne(e.proto.Layers[i].Model, func() []spec.Operation { return l.Ops }, sim.HashString(name), h.layerDigests[li], func(expl string) *runner.Failure {
+	for i, d := range h.layerDigests {
+		name := e.proto.Layers[i].Name
+		if f := e.judgeOne(e.proto.Layers[i].Model, func() []spec.Operation { return h.layerOps(i) }, e.layerSalts[i], d, func(expl string) *runner.Failure {
 			return &runner.Failure{Check: runner.CheckLayer, Fact: fmt.Sprintf("layer %s: %s", name, expl)}
 		}); f != nil {
 			return f

@@ -3,7 +3,6 @@ package runner
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 
@@ -275,16 +274,17 @@ func (c *cluster) cloneWorkload() (spec.Workload, error) {
 func (h *history) cloneInto(dst *history, wl spec.Workload) *history {
 	var ops []spec.Operation
 	var open []openOp
-	var ranks []opRanks
+	var dig historyDigest
 	if dst != nil {
-		ops, open, ranks = dst.ops[:0], dst.open[:0], dst.ranks[:0]
+		ops, open, dig = dst.ops[:0], dst.open[:0], dst.dig
 	} else {
 		dst = &history{}
 	}
 	*dst = *h
 	dst.ops = append(ops, h.ops...)
 	dst.open = append(open, h.open...)
-	dst.ranks = append(ranks, h.ranks...)
+	h.dig.cloneInto(&dig)
+	dst.dig = dig
 	dst.obs = nil
 	if o, ok := wl.(spec.Observer); ok {
 		dst.obs = o
@@ -369,21 +369,17 @@ func (l *layers) cloneInto(dst *layers, s *sim.Sim) *layers {
 		}
 		dst.hist = append(dst.hist, LayerHistory{Name: h.Name, Ops: append(ops, h.Ops...)})
 	}
-	dst.open = copyMap(old.open, l.open)
+	dst.open = append(old.open[:0], l.open...)
+	dst.digests = old.digests[:0]
+	for i := range l.digests {
+		var d layerDigest
+		if i < len(old.digests[:cap(old.digests)]) {
+			d = old.digests[:cap(old.digests)][i]
+		}
+		l.digests[i].cloneInto(&d)
+		dst.digests = append(dst.digests, d)
+	}
 	dst.buf = old.buf[:0]
 	dst.views = append(old.views[:0], l.views...) // views of shared nodes, looked up again once copied
-	return dst
-}
-
-// copyMap returns a copy of src, in dst's memory when src is empty: a
-// small map is cloned faster than it is cleared and refilled.
-func copyMap[K comparable, V any](dst, src map[K]V) map[K]V {
-	if len(src) > 0 || dst == nil {
-		if c := maps.Clone(src); c != nil {
-			return c
-		}
-		return map[K]V{}
-	}
-	clear(dst)
 	return dst
 }

@@ -25,13 +25,13 @@ func TestCloneFollowsFields(t *testing.T) {
 		want []string
 	}{
 		{cluster{}, []string{"s", "p", "proto", "model", "net", "inj", "hist", "inv", "layers", "clients", "failure", "done", "leaders", "watchLeaders", "wl", "setup", "srcs", "snap"}},
-		{history{}, []string{"s", "ops", "open", "completed", "obs", "last", "ranks", "events", "sum", "sumOK", "valueDigest"}},
+		{history{}, []string{"s", "ops", "open", "completed", "obs", "last", "dig", "valueDigest"}},
 		{invariants{}, []string{"s", "proto", "servers", "decided", "decider", "deciderID", "have", "stateAt", "stateBy", "haveState", "per", "cov", "chosen", "scanned", "everyStep", "noDivergence"}},
 		{serverWatch{}, []string{"seen", "inc", "view", "log", "commit", "executed", "maxPromised", "promisedBy", "syncs", "maxDurable", "durableBy"}},
 		{chosen{}, []string{"s", "decode", "majority", "marks", "entries", "slots", "disks", "decoded"}},
 		{ballotVotes{}, []string{"ballot", "value", "voters", "next"}},
 		{voterSet{}, []string{"low", "high", "count"}},
-		{layers{}, []string{"s", "proto", "servers", "hist", "open", "buf", "views", "last", "failure", "discard"}},
+		{layers{}, []string{"s", "proto", "servers", "hist", "open", "digests", "buf", "views", "last", "failure", "discard", "valueDigest"}},
 		{clientSetup{}, []string{"servers", "codec", "rec", "cfg", "think", "startDly", "startSpread"}},
 		{opSource{}, []string{"w", "ops", "issued"}},
 		{client{}, []string{"setup", "src", "env", "seqBase", "n", "target", "cur", "seq", "outstanding", "attempts", "redirects", "done", "stats"}},

@@ -302,7 +302,9 @@ func TestReleasedWorldsHolderRunsOn(t *testing.T) {
 
 // TestHistoryDigestFollowsTheHistory: a world's history digest stays
 // while no call or return is recorded, changes when one is, is the same in
-// a snapshot, and stays the original's while the snapshot runs on.
+// a snapshot, and stays the original's while the snapshot runs on; it and
+// each layer history's digest are the digests of the histories computed
+// from scratch.
 func TestHistoryDigestFollowsTheHistory(t *testing.T) {
 	p := cloneWorlds(t)["paxos"]
 	r := rand.New(rand.NewPCG(3, 4))
@@ -315,6 +317,12 @@ func TestHistoryDigestFollowsTheHistory(t *testing.T) {
 		}
 		now, d := recorded(w), w.HistoryDigest()
 		require.Equal(t, runner.ReferenceHistoryDigest(w.History()), d, "step %d: the digest kept is the digest from scratch", i)
+		layers := w.Layers()
+		digests := w.LayerDigestsInto(nil)
+		require.Len(t, digests, len(layers))
+		for li, l := range layers {
+			require.Equal(t, runner.ReferenceHistoryDigest(l.Ops), digests[li], "step %d: layer %s", i, l.Name)
+		}
 		if i > 0 {
 			require.Equal(t, now == last, d == lastDigest, "step %d: the digest changes exactly when the history does", i)
 		}

@@ -20,23 +20,47 @@ type opRanks struct {
 // any later time.
 const openRank = 1 << 62
 
-// digest digests the history up to the order of its events: the
-// operations in call order, each with its client, input, output and the
-// ranks of its call and return among all the history's calls and returns.
-// That is all a linearizability check looks at, so two histories with one
-// digest get one verdict. It is kept until the next call or return, and
-// each value is digested once.
-func (h *history) digest() uint64 {
-	if h.sumOK {
-		return h.sum
+// historyDigest is what a history's digest keeps: per operation the
+// ranks of its call and return and its values' digests, the calls and
+// returns counted, and the digest while it is valid.
+type historyDigest struct {
+	ranks  []opRanks
+	events uint64
+	sum    uint64
+	sumOK  bool
+}
+
+// called notes the call of a new operation, the last of the history.
+func (d *historyDigest) called() {
+	d.ranks = append(d.ranks, opRanks{call: d.events})
+	d.events++
+	d.sumOK = false
+}
+
+// returned notes the return of operation i.
+func (d *historyDigest) returned(i int) {
+	d.ranks[i].ret, d.ranks[i].out = d.events, 0
+	d.events++
+	d.sumOK = false
+}
+
+// of digests ops, the history whose calls and returns d noted, up to
+// the order of its events: the operations in call order, each with its
+// client, input, output and the ranks of its call and return among all
+// the history's calls and returns. That is all a linearizability check
+// looks at, so two histories with one digest get one verdict. It is
+// kept until the next call or return, and each value is digested once,
+// by digest (nil: ValueDigest).
+func (d *historyDigest) of(ops []spec.Operation, digest func(any) uint64) uint64 {
+	if d.sumOK {
+		return d.sum
 	}
-	digest := h.valueDigest
 	if digest == nil {
 		digest = ValueDigest
 	}
-	d := sim.Mix(uint64(len(h.ops)))
-	for i := range h.ops {
-		op, r := &h.ops[i], &h.ranks[i]
+	sum := sim.Mix(uint64(len(ops)))
+	for i := range ops {
+		op, r := &ops[i], &d.ranks[i]
 		if r.in == 0 {
 			r.in = nonZero(digest(op.Input))
 		}
@@ -47,11 +71,24 @@ func (h *history) digest() uint64 {
 			}
 			ret, out = r.ret, r.out
 		}
-		d = sim.Mix(d, uint64(op.Client), r.in, out, r.call, ret)
+		sum = sim.Mix(sum, uint64(op.Client), r.in, out, r.call, ret)
 	}
-	h.sum, h.sumOK = d, true
-	return d
+	d.sum, d.sumOK = sum, true
+	return sum
 }
+
+// clone returns a copy of d in dst's memory.
+func (d *historyDigest) cloneInto(dst *historyDigest) {
+	ranks := append(dst.ranks[:0], d.ranks...)
+	*dst = *d
+	dst.ranks = ranks
+}
+
+// layerDigest is one layer history's historyDigest.
+type layerDigest = historyDigest
+
+// digest digests the client history (historyDigest.of).
+func (h *history) digest() uint64 { return h.dig.of(h.ops, h.valueDigest) }
 
 // ValueDigest digests an operation's input or output by its type and
 // printed form, which a spec's values print in full; never 0.

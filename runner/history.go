@@ -27,16 +27,8 @@ type history struct {
 	// last is the time of the last call or return recorded: each gets a
 	// time strictly after it (see at).
 	last int64
-	// ranks holds, per operation, the ranks of its call and return among
-	// the calls and returns recorded (events counts them), and the
-	// digests of its input and output once digest computed them
-	// (digest.go).
-	ranks  []opRanks
-	events uint64
-	// sum is the history's digest while sumOK: every call and return
-	// clears it.
-	sum   uint64
-	sumOK bool
+	// dig keeps the history's digest (digest.go).
+	dig historyDigest
 	// valueDigest digests the values (Options.ValueDigest; nil:
 	// ValueDigest).
 	valueDigest func(any) uint64
@@ -73,9 +65,7 @@ func (h *history) invoke(client sim.NodeID, seq uint64, input any) {
 		panic(fmt.Sprintf("history: %v invoked seq %d twice", client, seq))
 	}
 	h.open = append(h.open, openOp{key: k, i: len(h.ops)})
-	h.ranks = append(h.ranks, opRanks{call: h.events})
-	h.events++
-	h.sumOK = false
+	h.dig.called()
 	h.ops = append(h.ops, spec.Operation{
 		Client: int(client),
 		Input:  input,
@@ -105,9 +95,7 @@ func (h *history) complete(client sim.NodeID, seq uint64, output any) {
 		panic(fmt.Sprintf("history: %v returned seq %d that is not open", client, seq))
 	}
 	i := h.open[j].i
-	h.ranks[i].ret, h.ranks[i].out = h.events, 0
-	h.events++
-	h.sumOK = false
+	h.dig.returned(i)
 	h.open = slices.Delete(h.open, j, j+1)
 	op := &h.ops[i]
 	op.Output = output

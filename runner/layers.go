@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/paxossim/paxossim/protocol"
 	"github.com/paxossim/paxossim/sim"
@@ -27,7 +28,12 @@ type layers struct {
 	proto   *protocol.Protocol
 	servers int
 	hist    []LayerHistory
-	open    map[layerCall]int // -> index into hist[layer].Ops
+	// open lists the calls not yet returned, with their indexes into
+	// hist[layer].Ops: a few per server (a list, which a snapshot copies
+	// faster than a map).
+	open []openCall
+	// digests holds, per layer, what its digest keeps (digest.go).
+	digests []layerDigest
 	buf     []protocol.LayerEvent
 	// views caches each server's incarnation and its LayerView: after a
 	// callback every server is drained, most with nothing to report.
@@ -40,6 +46,9 @@ type layers struct {
 	failure *Failure
 	// discard drains events without recording them (Options.DiscardLayers).
 	discard bool
+	// valueDigest digests the values (Options.ValueDigest; nil:
+	// ValueDigest).
+	valueDigest func(any) uint64
 }
 
 type layerView struct {
@@ -57,13 +66,30 @@ type layerCall struct {
 	call   uint64
 }
 
+// openCall is an open call and its index in its layer's history.
+type openCall struct {
+	key layerCall
+	i   int
+}
+
+// find returns the position of k in l.open, or -1. Recent calls are
+// looked for first: most returns come soon after their calls.
+func (l *layers) find(k layerCall) int {
+	for j := len(l.open) - 1; j >= 0; j-- {
+		if l.open[j].key == k {
+			return j
+		}
+	}
+	return -1
+}
+
 // newLayers returns the recorder of a protocol with layers (nil for one
 // without) and drains what the servers reported when they started.
 func newLayers(s *sim.Sim, proto *protocol.Protocol, servers int) *layers {
 	if len(proto.Layers) == 0 {
 		return nil
 	}
-	l := &layers{s: s, proto: proto, servers: servers, open: map[layerCall]int{}, last: -1, views: make([]layerView, servers)}
+	l := &layers{s: s, proto: proto, servers: servers, last: -1, views: make([]layerView, servers), digests: make([]layerDigest, len(proto.Layers))}
 	for _, ly := range proto.Layers {
 		l.hist = append(l.hist, LayerHistory{Name: ly.Name})
 	}
@@ -127,23 +153,26 @@ func (l *layers) record(id sim.NodeID, inc uint32, ev protocol.LayerEvent) {
 	}
 	l.last = max(int64(l.s.Now()), l.last+1)
 	key := layerCall{layer: li, server: id, inc: inc, call: ev.Call}
-	h := &l.hist[li]
+	h, d := &l.hist[li], &l.digests[li]
 	switch ev.Kind {
 	case protocol.LayerCall:
-		if _, dup := l.open[key]; dup {
+		if l.find(key) >= 0 {
 			l.fail("n%d called %s operation %d twice", id, ev.Layer, ev.Call)
 			return
 		}
-		l.open[key] = len(h.Ops)
+		l.open = append(l.open, openCall{key: key, i: len(h.Ops)})
 		h.Ops = append(h.Ops, spec.Operation{Client: int(id), Input: ev.Value, Output: spec.Unknown{}, Call: l.last, Return: -1})
+		d.called()
 	case protocol.LayerReturn:
-		i, ok := l.open[key]
-		if !ok {
+		j := l.find(key)
+		if j < 0 {
 			l.fail("n%d returned %s operation %d, which is not open", id, ev.Layer, ev.Call)
 			return
 		}
-		delete(l.open, key)
+		i := l.open[j].i
+		l.open = slices.Delete(l.open, j, j+1)
 		h.Ops[i].Output, h.Ops[i].Return = ev.Value, l.last
+		d.returned(i)
 	default:
 		l.fail("n%d reported a %s event of kind %d", id, ev.Layer, ev.Kind)
 	}
@@ -159,14 +188,27 @@ func (l *layers) discardHistories() {
 	l.discard = true
 	for i := range l.hist {
 		l.hist[i].Ops = nil
+		l.digests[i] = layerDigest{}
 	}
-	clear(l.open)
+	l.open = nil
 }
 
 func (l *layers) fail(format string, args ...any) {
 	if l.failure == nil {
 		l.failure = &Failure{Check: CheckLayer, Fact: fmt.Sprintf(format, args...)}
 	}
+}
+
+// digestsInto appends the digest of each layer's history, in the
+// protocol's order, to dst (historyDigest.of).
+func (l *layers) digestsInto(dst []uint64) []uint64 {
+	if l == nil || l.discard {
+		return dst
+	}
+	for i := range l.hist {
+		dst = append(dst, l.digests[i].of(l.hist[i].Ops, l.valueDigest))
+	}
+	return dst
 }
 
 // histories returns the layer histories, in the protocol's order, with

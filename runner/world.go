@@ -34,6 +34,9 @@ func NewWorld(p Params, ch sim.Chooser, opts Options) (*World, error) {
 		c.layers.discardHistories()
 	}
 	c.hist.valueDigest = opts.ValueDigest
+	if c.layers != nil {
+		c.layers.valueDigest = opts.ValueDigest
+	}
 	return &World{c: c}, nil
 }
 
@@ -78,6 +81,13 @@ func (w *World) HistoryInto(buf []spec.Operation) []spec.Operation {
 // checks many worlds judges a history once per digest. It is kept until
 // the next call or return, and copied with the world.
 func (w *World) HistoryDigest() uint64 { return w.c.hist.digest() }
+
+// LayerDigestsInto appends to dst the digest of each layer's history so
+// far, in the protocol's order, as HistoryDigest digests the client
+// history (none for a protocol without layers, or with DiscardLayers):
+// a driver that checks many worlds reads a layer's history only for a
+// digest it has not judged.
+func (w *World) LayerDigestsInto(dst []uint64) []uint64 { return w.c.layers.digestsInto(dst) }
 
 // Layers is the layer histories so far (nil for a protocol without layers).
 func (w *World) Layers() []LayerHistory { return w.c.layers.histories(w.c.s.Now()) }
