@@ -27,9 +27,10 @@ import "github.com/paxossim/paxossim/sim"
 // An event is named by its content (sim.CandidateDigest: its sender,
 // receiver and message, or its node and timer), which is the same in
 // every world of a state: two pending events alike lead to one state.
-// A state's sleep set comes from its parent's expansion alone, and is
-// kept with the state (treeNode.sleepAt) for the expansions of the
-// states that reach it again.
+// A state's sleep set comes from the expansion of the parent that found
+// it, and is kept with the state (treeNode.sleepAt): a run from another
+// parent that reaches the state again reads it, to tell whether the state
+// takes a later sibling's run itself.
 
 // sleeper is a run taken at the state being expanded that puts the same
 // run to sleep in later siblings: the event it runs, its node, and the

@@ -63,7 +63,10 @@ type CloneOptions struct {
 	Factories []func(NodeID) Node
 	// OnCopy, when set, hears of every node the snapshot copies from the
 	// value it shared (old) into its own (new), before the new one runs:
-	// a harness that holds views of nodes re-binds them to the copy.
+	// a harness that holds views of nodes re-binds them to the copy. It
+	// also hears, with old == new, of a node the snapshot takes over in
+	// place once no other Sim holds it (Release): what the harness bound
+	// to the world that made the node is re-bound to this one.
 	OnCopy func(id NodeID, old, new Node)
 }
 

@@ -26,6 +26,19 @@ func TestExplore(t *testing.T) {
 	require.Equal(t, exitIncomplete, code, "%s\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "INCOMPLETE")
 
+	// With and without sleep sets: the same states, the skipped choices
+	// reported.
+	var lines []string
+	for _, extra := range [][]string{nil, {"-no-reduction"}} {
+		code, stdout, stderr = invoke(t, append([]string{"explore", "-protocol", "paxos", "-ops", "2", "-seed", "2", "-no-layers", "-max-depth", "9"}, extra...)...)
+		require.Equal(t, exitIncomplete, code, "%s\n%s", stdout, stderr)
+		summary, _, _ := strings.Cut(stdout[strings.Index(stdout, "states="):], " transitions=")
+		lines = append(lines, summary)
+		assert.Contains(t, stdout, "choices asleep (skipped)")
+		assert.Equal(t, extra != nil, strings.Contains(stdout, " 0 choices asleep"), "%s", stdout)
+	}
+	assert.Equal(t, lines[0], lines[1])
+
 	for _, args := range [][]string{
 		{"-protocol", "nope"},
 		{"-protocol", "paxos", "-servers", "0"},
