@@ -361,6 +361,16 @@ func (l *layers) cloneInto(dst *layers, s *sim.Sim) *layers {
 	}
 	*dst = *l
 	dst.s = s
+	dst.buf = old.buf[:0]
+	dst.views = append(old.views[:0], l.views...) // views of shared nodes, looked up again once copied
+	if l.discard {
+		// Nothing is recorded: the empty histories, open calls and
+		// digests are read, never written, and shared.
+		return dst
+	}
+	if old.discard {
+		old.hist, old.open, old.digests = nil, nil, nil // shared, not its own
+	}
 	dst.hist = old.hist[:0]
 	for i, h := range l.hist {
 		var ops []spec.Operation
@@ -379,7 +389,5 @@ func (l *layers) cloneInto(dst *layers, s *sim.Sim) *layers {
 		l.digests[i].cloneInto(&d)
 		dst.digests = append(dst.digests, d)
 	}
-	dst.buf = old.buf[:0]
-	dst.views = append(old.views[:0], l.views...) // views of shared nodes, looked up again once copied
 	return dst
 }
