@@ -385,4 +385,16 @@ func TestDiscardLayersOnlyStopsTheRecording(t *testing.T) {
 	}
 	require.NotZero(t, kept)
 	require.Zero(t, none)
+
+	// A world that records, copied into the memory of a dropped copy of
+	// one that discards, leaves the discarding world's histories alone.
+	dropped, err := w.Clone()
+	require.NoError(t, err)
+	c, err := keep.CloneInto(dropped)
+	require.NoError(t, err)
+	more := randomPath(t, r, c, 20)
+	require.Equal(t, digest(t, replay(t, p, append(append([]sim.Choice(nil), path...), more...))), digest(t, c))
+	for _, l := range w.Layers() {
+		require.Empty(t, l.Ops, "the discarding world")
+	}
 }
