@@ -19,7 +19,7 @@ import (
 // cloneWorlds are the explored configurations: single-decree Paxos (with
 // layers) and MultiPaxos (a KV workload that observes what its clients
 // saw, with compare-and-swap).
-func cloneWorlds(t *testing.T) map[string]runner.Params {
+func cloneWorlds(t testing.TB) map[string]runner.Params {
 	t.Helper()
 	out := map[string]runner.Params{}
 	for name, su := range map[string]explore.Setup{
@@ -65,7 +65,7 @@ func digest(t *testing.T, w *runner.World) string {
 // randomPath draws a path of n choices through w, taking them as it goes:
 // mostly deliveries and timers, sometimes a drop, a duplicate, a crash or
 // a restart.
-func randomPath(t *testing.T, r *rand.Rand, w *runner.World, n int) []sim.Choice {
+func randomPath(t testing.TB, r *rand.Rand, w *runner.World, n int) []sim.Choice {
 	t.Helper()
 	var path []sim.Choice
 	for range n {
@@ -95,7 +95,7 @@ func randomPath(t *testing.T, r *rand.Rand, w *runner.World, n int) []sim.Choice
 }
 
 // take makes one choice in w.
-func take(t *testing.T, w *runner.World, c sim.Choice) {
+func take(t testing.TB, w *runner.World, c sim.Choice) {
 	t.Helper()
 	s := w.Sim()
 	old := s.Chooser()
@@ -107,7 +107,7 @@ func take(t *testing.T, w *runner.World, c sim.Choice) {
 }
 
 // replay builds p's world afresh and takes path in it.
-func replay(t *testing.T, p runner.Params, path []sim.Choice) *runner.World {
+func replay(t testing.TB, p runner.Params, path []sim.Choice) *runner.World {
 	t.Helper()
 	w, err := runner.NewWorld(p, sim.NewScript(nil), runner.Options{})
 	require.NoError(t, err)

@@ -12,10 +12,9 @@ import (
 // exhaustive search makes one per choice: go test ./runner -run '^$'
 // -bench WorldCloneInto -benchmem -cpu 1.
 func BenchmarkWorldCloneInto(b *testing.B) {
-	t := &testing.T{}
-	p := cloneWorlds(t)["paxos"]
-	w := replay(t, p, nil)
-	randomPath(t, rand.New(rand.NewPCG(1, 1)), w, 12)
+	p := cloneWorlds(b)["paxos"]
+	w := replay(b, p, nil)
+	randomPath(b, rand.New(rand.NewPCG(1, 1)), w, 12)
 	dst, err := w.Clone()
 	require.NoError(b, err)
 	b.ReportAllocs()
