@@ -2,7 +2,6 @@ package multipaxos
 
 import (
 	"maps"
-	"slices"
 
 	"github.com/paxossim/paxossim/sim"
 )
@@ -16,20 +15,51 @@ import (
 // nothing changes after New. The
 // encoding scratch buffer and the spare vote list are reused buffers
 // whose contents do not outlive an event: the copy starts without them.
-func (r *Replica) Clone(env sim.Env) sim.Node {
-	cp := *r
+func (r *Replica) Clone(env sim.Env) sim.Node { return r.CloneInto(env, nil) }
+
+// CloneInto implements sim.RecyclingCloner: Clone into the memory of dst,
+// a replica that will never run again, whose slices and maps are refilled
+// instead of allocated. What is nil in the original is nil in the copy.
+func (r *Replica) CloneInto(env sim.Env, dst sim.Node) sim.Node {
+	cp, _ := dst.(*Replica)
+	if cp == nil || cp == r {
+		cp = &Replica{}
+	}
+	old := *cp
+	*cp = *r
 	cp.env = env
-	cp.log = slices.Clone(r.log)
-	cp.sm = kvState{data: maps.Clone(r.sm.data), sessions: maps.Clone(r.sm.sessions), hash: r.sm.hash}
-	cp.promises = slices.Clone(r.promises)
-	cp.waiting = maps.Clone(r.waiting)
-	cp.proposedSeq = maps.Clone(r.proposedSeq)
-	cp.afterSync = slices.Clone(r.afterSync)
-	cp.selfVotes = slices.Clone(r.selfVotes)
+	cp.log = refillSlice(old.log, r.log)
+	cp.sm = kvState{data: refillMap(old.sm.data, r.sm.data), sessions: refillMap(old.sm.sessions, r.sm.sessions), hash: r.sm.hash}
+	cp.promises = refillSlice(old.promises, r.promises)
+	cp.waiting = refillMap(old.waiting, r.waiting)
+	cp.proposedSeq = refillMap(old.proposedSeq, r.proposedSeq)
+	cp.afterSync = refillSlice(old.afterSync, r.afterSync)
+	cp.selfVotes = refillSlice(old.selfVotes, r.selfVotes)
 	cp.spareVotes = nil
-	cp.scratch = nil
-	cp.lease.grantSent = slices.Clone(r.lease.grantSent)
-	return &cp
+	cp.scratch = old.scratch[:0] // its contents do not outlive an event
+	cp.lease.grantSent = refillSlice(old.lease.grantSent, r.lease.grantSent)
+	return cp
+}
+
+// refillSlice returns a copy of src in dst's memory; nil for nil.
+func refillSlice[T any](dst, src []T) []T {
+	if src == nil {
+		return nil
+	}
+	return append(dst[:0], src...)
+}
+
+// refillMap returns a copy of src in dst's memory; nil for nil.
+func refillMap[K comparable, V any](dst, src map[K]V) map[K]V {
+	if src == nil {
+		return nil
+	}
+	if dst == nil {
+		return maps.Clone(src)
+	}
+	clear(dst)
+	maps.Copy(dst, src)
+	return dst
 }
 
 // ReadsClock implements sim.ClockReader: with leases, Fingerprint reads
