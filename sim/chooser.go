@@ -395,7 +395,7 @@ func (s *Sim) NodeFingerprint(id NodeID) uint64 {
 		return n.inputs
 	}
 	v := f.Fingerprint()
-	if cr, ok := n.node.(ClockReader); (!ok || !cr.ReadsClock()) && n.refs.Load() == 1 {
+	if cr, ok := n.node.(ClockReader); (!ok || !cr.ReadsClock()) && n.refs == 1 {
 		n.fp, n.fpOK = v, true
 	}
 	return v

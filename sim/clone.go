@@ -119,7 +119,10 @@ func (s *Sim) CloneCheck() error {
 // its Cloner, lazily: see Cloner), its incarnation, timers, clock, disk
 // and random stream, the network and fault streams, the stats, the trace
 // hash and the chooser. Taking the same steps in the Sim and in the
-// snapshot gives the same trace, and neither disturbs the other.
+// snapshot gives the same trace, and neither disturbs the other. They
+// share, without locks, the nodes and disks neither has changed yet (copy
+// on write), so a Sim and its snapshots are used from one goroutine: the
+// exception to "one goroutine per Sim, parallelism between Sims".
 //
 // The snapshot's transport is the original's only for the default Direct
 // one; any other transport holds state of its own and must be copied and
@@ -197,7 +200,7 @@ func (s *Sim) CloneInto(dst *Sim, opts CloneOptions) (*Sim, error) {
 	c.spare = old.spare
 	c.nodes = append(old.nodes[:0], s.nodes...)
 	for _, n := range s.nodes {
-		n.refs.Add(1) // from now on, whichever world changes it copies it first
+		n.refs++ // from now on, whichever world changes it copies it first
 	}
 	for _, n := range c.nodes {
 		if cr, ok := n.node.(ClockReader); ok && cr.ReadsClock() {
@@ -220,7 +223,8 @@ func (s *Sim) Release() {
 	}
 	s.released = true
 	for _, n := range s.nodes {
-		if n.refs.Add(-1) == 0 && len(s.spare) < 2*len(s.nodes) {
+		n.refs--
+		if n.refs == 0 && len(s.spare) < 2*len(s.nodes) {
 			s.spare = append(s.spare, n)
 		}
 	}
@@ -234,14 +238,14 @@ func (s *Sim) Release() {
 // is copied through its Cloner onto an Env of its own with a copy of its
 // random stream.
 func (s *Sim) own(n *slot) *slot {
-	if n.sim == s && n.refs.Load() == 1 {
+	if n.sim == s && n.refs == 1 {
 		return n // the common case, kept small enough to inline
 	}
 	return s.copySlot(n)
 }
 
 func (s *Sim) copySlot(n *slot) *slot {
-	if n.refs.Load() == 1 {
+	if n.refs == 1 {
 		return s.adopt(n)
 	}
 	cp := s.spareFor(n.id)
@@ -256,8 +260,7 @@ func (s *Sim) copySlot(n *slot) *slot {
 	if old > n.usedTimers {
 		clear(cp.timers[n.usedTimers:old])
 	}
-	cp.refs.Store(1)
-	n.refs.Add(-1) // this Sim holds the copy instead
+	cp.refs = 1
 	cp.sim = s
 	if disk == nil {
 		disk = &Disk{}
@@ -293,6 +296,7 @@ func (s *Sim) copySlot(n *slot) *slot {
 	if s.onCopy != nil {
 		s.onCopy(n.id, n.node, cp.node)
 	}
+	n.refs-- // this Sim holds the copy instead, now that it read n
 	return cp
 }
 

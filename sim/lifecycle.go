@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
-	"sync/atomic"
 )
 
 // DiskFate says what a crash does to a node's unsynced writes.
@@ -41,11 +40,11 @@ func (f DiskFate) String() string {
 // slot is the kernel's record of one node across its incarnations. A
 // snapshot shares the slots of its world (clone.go) and refs counts the
 // Sims that hold a slot: a Sim changes a slot only while it holds it
-// alone, and copies it first otherwise. The count is atomic because a
-// world and its snapshot may run on different goroutines.
+// alone, and copies it first otherwise. A world and its snapshots share
+// slots and disks this way, so they run on one goroutine (Sim.Clone).
 type slot struct {
 	slotState
-	refs atomic.Int32
+	refs int32
 }
 
 // slotState is what a copy of a slot copies: the head whole, and the
@@ -98,7 +97,7 @@ type outMsg struct {
 func (s *Sim) AddNode(factory func(NodeID) Node) NodeID {
 	id := NodeID(len(s.nodes))
 	n := &slot{slotState: slotState{slotHead: slotHead{sim: s, id: id, factory: factory, disk: NewDisk()}}}
-	n.refs.Store(1)
+	n.refs = 1
 	s.nodes = append(s.nodes, n)
 	return id
 }
